@@ -1,0 +1,1 @@
+"""Data: the Session value, loaders (Zenodo .mat, .npz), synthetic generator, splits."""

@@ -1,0 +1,90 @@
+"""`Session`: one continuous recording of binned spike counts and 2-D velocity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rat_lava.errors import DataError
+
+
+@dataclass(frozen=True)
+class Session:
+    """Binned spikes and kinematics of one recording.
+
+    Attributes:
+        spikes: (T, C) int32 spike counts per bin and channel, non-negative.
+        velocity: (T, 2) float32 velocity (vx, vy) per bin, in the data's units (e.g. mm/s).
+        dt: bin width in seconds.
+        subject, session, task: identifiers of the recording condition.
+        source: where the data came from (file path or generator spec), used in error messages.
+    """
+
+    spikes: np.ndarray
+    velocity: np.ndarray
+    dt: float
+    subject: str = "unknown"
+    session: str = "unknown"
+    task: str = "unknown"
+    source: str = "<memory>"
+
+    def __post_init__(self) -> None:
+        spikes = np.asarray(self.spikes)
+        velocity = np.asarray(self.velocity)
+        where = self.source
+        if spikes.ndim != 2:
+            raise DataError(f"{where}: spikes must be a 2-D array (T x C), got shape {spikes.shape}")
+        if velocity.ndim != 2 or velocity.shape[1] != 2:
+            raise DataError(f"{where}: velocity must have shape (T x 2), got {velocity.shape}")
+        if spikes.shape[0] != velocity.shape[0]:
+            raise DataError(
+                f"{where}: velocity has {velocity.shape[0]} steps but spikes have {spikes.shape[0]}"
+            )
+        if spikes.shape[0] == 0 or spikes.shape[1] == 0:
+            raise DataError(f"{where}: spikes are empty (shape {spikes.shape})")
+        if not np.issubdtype(spikes.dtype, np.number) or np.issubdtype(spikes.dtype, np.complexfloating):
+            raise DataError(f"{where}: spikes must be numeric counts, got dtype {spikes.dtype}")
+        if np.issubdtype(spikes.dtype, np.floating):
+            if not np.all(np.isfinite(spikes)):
+                raise DataError(f"{where}: spikes contain NaN or infinite values")
+            if not np.all(spikes == np.round(spikes)):
+                raise DataError(f"{where}: spike counts must be whole numbers")
+        if spikes.min() < 0:
+            raise DataError(f"{where}: spike counts must be non-negative (found {spikes.min()})")
+        if spikes.max() > np.iinfo(np.int32).max:
+            raise DataError(f"{where}: spike counts are implausibly large ({spikes.max()})")
+        if not np.issubdtype(velocity.dtype, np.number) or not np.all(np.isfinite(velocity)):
+            raise DataError(f"{where}: velocity must be finite numbers")
+        if not (np.isfinite(self.dt) and self.dt > 0):
+            raise DataError(f"{where}: dt must be a positive number of seconds, got {self.dt}")
+        object.__setattr__(self, "spikes", spikes.astype(np.int32, copy=False))
+        object.__setattr__(self, "velocity", velocity.astype(np.float32, copy=False))
+        object.__setattr__(self, "dt", float(self.dt))
+
+    @property
+    def n_steps(self) -> int:
+        """Number of time bins T."""
+        return int(self.spikes.shape[0])
+
+    @property
+    def n_channels(self) -> int:
+        """Number of input channels C."""
+        return int(self.spikes.shape[1])
+
+    @property
+    def condition(self) -> str:
+        """Condition id used to select a BatchNorm set: ``subject/session``."""
+        return f"{self.subject}/{self.session}"
+
+    def slice(self, start: int, stop: int) -> Session:
+        """Steps ``[start, stop)`` of this session as a new Session with the same ids."""
+        return Session(
+            self.spikes[start:stop],
+            self.velocity[start:stop],
+            self.dt,
+            self.subject,
+            self.session,
+            self.task,
+            self.source,
+        )

@@ -1,0 +1,1 @@
+"""Training: loops, stepwise stages, pruning and checkpoints."""
