@@ -34,7 +34,9 @@ class Session:
         velocity = np.asarray(self.velocity)
         where = self.source
         if spikes.ndim != 2:
-            raise DataError(f"{where}: spikes must be a 2-D array (T x C), got shape {spikes.shape}")
+            raise DataError(
+                f"{where}: spikes must be a 2-D array (T x C), got shape {spikes.shape}"
+            )
         if velocity.ndim != 2 or velocity.shape[1] != 2:
             raise DataError(f"{where}: velocity must have shape (T x 2), got {velocity.shape}")
         if spikes.shape[0] != velocity.shape[0]:
@@ -43,7 +45,9 @@ class Session:
             )
         if spikes.shape[0] == 0 or spikes.shape[1] == 0:
             raise DataError(f"{where}: spikes are empty (shape {spikes.shape})")
-        if not np.issubdtype(spikes.dtype, np.number) or np.issubdtype(spikes.dtype, np.complexfloating):
+        if not np.issubdtype(spikes.dtype, np.number) or np.issubdtype(
+            spikes.dtype, np.complexfloating
+        ):
             raise DataError(f"{where}: spikes must be numeric counts, got dtype {spikes.dtype}")
         if np.issubdtype(spikes.dtype, np.floating):
             if not np.all(np.isfinite(spikes)):

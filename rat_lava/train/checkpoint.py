@@ -55,8 +55,18 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         raise CheckpointError(f"{path}: checkpoint file not found")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError,
-            OSError, KeyError, AttributeError, TypeError, IndexError) as exc:
+    except (
+        pickle.UnpicklingError,
+        zipfile.BadZipFile,
+        RuntimeError,
+        EOFError,
+        ValueError,
+        OSError,
+        KeyError,
+        AttributeError,
+        TypeError,
+        IndexError,
+    ) as exc:
         raise CheckpointError(
             f"{path}: not a readable rat-lava checkpoint ({type(exc).__name__}: "
             f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})"
