@@ -1,0 +1,184 @@
+"""Load one Zenodo record 583331 session (O'Doherty/Sabes reaching, MATLAB v7.3) as a Session.
+
+The files (``indy_*.mat``, ``loco_*.mat``) are HDF5 with MATLAB's layout. h5py shows MATLAB
+arrays transposed: ``t`` (T_k samples x 1) appears as (1, T_k), ``cursor_pos`` (T_k x 2) as
+(2, T_k), and the ``spikes`` cell array (channels x units) as (units, channels) of object
+references into ``#refs#``, each pointing at a vector of spike times in seconds or at a MATLAB
+empty array (a uint64 dims vector with the attribute ``MATLAB_empty``).
+
+Binning: bin k covers ``[t[0] + k*dt, t[0] + (k+1)*dt)`` seconds (a spike exactly on an edge
+belongs to the later bin); there are ``floor((t[-1] - t[0]) / dt)`` bins, spikes outside them
+are dropped.
+
+Velocity: cursor position (mm, columns x and y of ``cursor_pos``) is linearly interpolated at
+the bin edges; ``velocity[k] = (pos(edge[k+1]) - pos(edge[k])) / dt`` in mm/s, the mean
+velocity over the same interval as the spike counts of bin k. ``finger_pos`` and
+``target_pos`` are not used.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from rat_lava.constants import DEFAULT_DT
+from rat_lava.data.session import Session
+from rat_lava.errors import DataError
+
+TASK = "random-target"
+"""Task of every session of the record (Indy and Loco reach to random targets)."""
+
+_REQUIRED = ("t", "cursor_pos", "spikes")
+
+
+def load_zenodo_mat(
+    path: str | os.PathLike, dt: float = DEFAULT_DT, merge_units: bool = True
+) -> Session:
+    """Read a Zenodo 583331 ``.mat`` file into a Session binned at ``dt`` seconds.
+
+    Args:
+        path: an ``indy_YYYYMMDD_NN.mat`` / ``loco_YYYYMMDD_NN.mat`` file (MATLAB v7.3).
+        dt: bin width in seconds.
+        merge_units: True gives one column per recording channel (all units of the channel
+            summed); False gives one column per non-empty unit (a cell with at least one spike
+            time), ordered by channel, then by unit index within the channel (MATLAB column
+            order: unit 0 is the unsorted one).
+
+    Returns:
+        Session with spikes (T, C) counts per bin and velocity (T, 2) in mm/s; subject and
+        session from the file name (``indy_20160622_01`` -> "indy", "20160622_01"), task
+        "random-target".
+
+    Raises:
+        DataError: naming the file and the problem, for any missing, unreadable or
+            inconsistent file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    if not (np.isfinite(dt) and dt > 0):
+        raise DataError(f"{path}: bin width dt must be a positive number of seconds, got {dt}")
+    try:
+        if not h5py.is_hdf5(path):
+            raise DataError(
+                f"{path}: not a MATLAB v7.3 (HDF5) file; save it with `save(..., '-v7.3')` "
+                "or use the original Zenodo 583331 file"
+            )
+        with h5py.File(path, "r") as handle:
+            t, cursor, units = _read(handle, path)
+    except (OSError, KeyError, RuntimeError, TypeError, ValueError) as exc:
+        problem = "file is truncated" if "truncated" in str(exc) else "file is unreadable"
+        raise DataError(f"{path}: {problem} ({exc})") from None
+    edges, velocity = _velocity(t, cursor, dt, path)
+    if merge_units:
+        columns = [sum(_count(times, edges) for times in channel) for channel in units]
+    else:
+        columns = [_count(x, edges) for channel in units for x in channel if x is not None]
+        if not columns:
+            raise DataError(f"{path}: 'spikes' holds no spike times at all")
+    subject, _, session = path.stem.partition("_")
+    return Session(
+        np.stack(columns, axis=1),
+        velocity,
+        dt,
+        subject,
+        session or "unknown",
+        TASK,
+        source=str(path),
+    )
+
+
+def _read(
+    handle: h5py.File, path: Path
+) -> tuple[np.ndarray, np.ndarray, list[list[np.ndarray | None]]]:
+    """``t`` (T_k,) s, ``cursor_pos`` (T_k, 2) mm, spike times [channel][unit] (None: empty)."""
+    for name in _REQUIRED:
+        if name not in handle or not isinstance(handle[name], h5py.Dataset):
+            raise DataError(f"{path}: dataset '{name}' is missing (not a Zenodo 583331 file?)")
+    try:
+        t = np.asarray(handle["t"][()], dtype=np.float64)
+        cursor = np.asarray(handle["cursor_pos"][()], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{path}: 't' and 'cursor_pos' must be numeric arrays") from None
+    refs = np.asarray(handle["spikes"][()])
+    if t.ndim != 2 or 1 not in t.shape:
+        raise DataError(f"{path}: 't' must be a vector, got shape {t.shape}")
+    t = t.reshape(-1)
+    if cursor.ndim != 2 or cursor.shape[0] < 2 or cursor.shape[1] != t.size:
+        raise DataError(
+            f"{path}: 'cursor_pos' must have shape (2, {t.size}) as stored by MATLAB "
+            f"(T x 2 transposed), got {cursor.shape}"
+        )
+    if refs.dtype != object or refs.ndim != 2 or 0 in refs.shape:
+        raise DataError(
+            f"{path}: 'spikes' must be a MATLAB cell array of references (units x channels), "
+            f"got dtype {refs.dtype} shape {refs.shape}"
+        )
+    names = handle.get("chan_names")
+    if isinstance(names, h5py.Dataset):
+        n_names = names.size
+        if n_names != refs.shape[1]:
+            raise DataError(
+                f"{path}: 'spikes' has {refs.shape[1]} channels but 'chan_names' has {n_names}"
+            )
+    units = [
+        [
+            _spike_times(handle, refs[unit, channel], path, channel, unit)
+            for unit in range(refs.shape[0])
+        ]
+        for channel in range(refs.shape[1])
+    ]
+    return t, cursor[:2].T, units
+
+
+def _spike_times(
+    handle: h5py.File, ref: object, path: Path, channel: int, unit: int
+) -> np.ndarray | None:
+    """Spike times (seconds) of one cell, or None for a MATLAB empty cell."""
+    where = f"{path}: spikes cell (channel {channel + 1}, unit {unit + 1})"
+    if not isinstance(ref, h5py.Reference) or not ref:
+        raise DataError(f"{where} is not a valid object reference")
+    try:
+        target = handle[ref]
+    except (KeyError, ValueError):
+        raise DataError(f"{where} is a dangling reference") from None
+    if not isinstance(target, h5py.Dataset):
+        raise DataError(f"{where} does not point at a dataset")
+    if target.attrs.get("MATLAB_empty", 0):
+        return None
+    try:
+        times = np.asarray(target[()], dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise DataError(f"{where} does not hold numeric spike times") from None
+    if not np.all(np.isfinite(times)):
+        raise DataError(f"{where} holds NaN or infinite spike times")
+    return times if times.size else None
+
+
+def _velocity(
+    t: np.ndarray, cursor: np.ndarray, dt: float, path: Path
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bin edges (T+1,) s and mean velocity per bin (T, 2) mm/s from positions at ``t``."""
+    if t.size < 2 or not np.all(np.isfinite(t)) or not np.all(np.diff(t) > 0):
+        raise DataError(f"{path}: 't' must hold at least 2 finite, increasing times")
+    if not np.all(np.isfinite(cursor)):
+        raise DataError(f"{path}: 'cursor_pos' contains NaN or infinite values")
+    n_bins = int(np.floor((t[-1] - t[0]) / dt + 1e-9))
+    if n_bins < 1:
+        raise DataError(f"{path}: recording ({t[-1] - t[0]:.3f} s) is shorter than one bin")
+    edges = t[0] + dt * np.arange(n_bins + 1)
+    position = np.stack([np.interp(edges, t, cursor[:, k]) for k in range(2)], axis=1)
+    return edges, np.diff(position, axis=0) / dt
+
+
+def _count(times: np.ndarray | None, edges: np.ndarray) -> np.ndarray:
+    """Counts (T,) int32 of spike times (seconds; None: none) in bins ``[edges[k], edges[k+1])``."""
+    n_bins = edges.size - 1
+    if times is None:
+        return np.zeros(n_bins, dtype=np.int32)
+    index = np.searchsorted(edges, times, side="right") - 1
+    index = index[(index >= 0) & (index < n_bins)]
+    return np.bincount(index, minlength=n_bins).astype(np.int32)
