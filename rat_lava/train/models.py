@@ -9,13 +9,29 @@ from torch import nn
 
 from rat_lava.baselines.gru import GRUConfig, GRUDecoder
 
-TORCH_MODELS = ("gru",)
+TORCH_MODELS = ("rat", "gru")
+
+ABLATIONS = {
+    "no-attention": {"attention": False},
+    "no-reparam": {"reparam": False},
+    "single-timescale": {"multi_timescale": False},
+}
+"""RAT ablation switches of the CLI (``--ablation``) and the config fields they set."""
 
 
-def default_config(kind: str, preset: str = "small") -> dict[str, Any]:
-    """The JSON-like architecture config of ``kind`` for a named preset."""
+def default_config(
+    kind: str, preset: str = "small", dt: float = 0.004, ablations: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The JSON-like architecture config of ``kind`` for a named preset and bin width (s)."""
     if kind == "gru":
         return asdict(GRUConfig())
+    if kind == "rat":
+        from rat_lava.model import RATConfig
+
+        overrides: dict[str, Any] = {"dt": dt}
+        for name in ablations:
+            overrides.update(ABLATIONS[name])
+        return asdict(getattr(RATConfig, preset)(**overrides))
     raise ValueError(f"unknown model kind {kind!r}")
 
 
@@ -25,4 +41,8 @@ def build_torch_model(
     """Instantiate model ``kind`` from its config for ``n_channels`` inputs."""
     if kind == "gru":
         return GRUDecoder(GRUConfig(**config), n_channels)
+    if kind == "rat":
+        from rat_lava.model import RATConfig, RATSNN
+
+        return RATSNN(RATConfig(**config), n_channels, list(conditions))
     raise ValueError(f"unknown model kind {kind!r}")

@@ -1,0 +1,1 @@
+"""Multi-head linear channel attention as one Lava process (process.py + models.py)."""
