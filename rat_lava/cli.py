@@ -21,15 +21,32 @@ DATA_HELP = "data: synthetic[:SEED] (default synthetic), a .npz file, or an indy
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from rat_lava.train.loop import TrainConfig
-    from rat_lava.train.pipeline import train
+    from rat_lava.train.pipeline import StageOptions, train
 
     cfg = TrainConfig(seed=args.seed, device=args.device)
     if args.epochs is not None:
         cfg.epochs = args.epochs
+    options = StageOptions(
+        stage=args.stage,
+        init=Path(args.init) if args.init else None,
+        finetune_mode=args.finetune_mode,
+        train_fraction=args.train_fraction,
+        ablations=tuple(args.ablation),
+        rate_bound_hz=args.rate_bound,
+        prune_sparsity=args.prune,
+    )
     summary = train(
-        args.model, args.data, Path(args.out), args.config, cfg, progress=not args.no_progress
+        args.model,
+        args.data,
+        Path(args.out),
+        args.config,
+        cfg,
+        progress=not args.no_progress,
+        options=options,
     )
     print(f"saved {summary.checkpoint} ({summary.parameters} parameters, {summary.seconds:.1f} s)")
+    for key, value in summary.extra.items():
+        print(f"{key} = {value:.4f}")
     dims = ", ".join(f"{v:.4f}" for v in summary.test_r2_per_dim)
     print(f"{summary.model} test R2 = {summary.test_r2:.4f} (vx, vy: {dims})")
     return 0
@@ -81,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train a decoder on the target session of --data, save "
         "OUT/<model>.pt, and print the test R2.",
     )
-    p.add_argument("--model", required=True, choices=["gru", "ridge", "kalman"])
+    p.add_argument("--model", required=True, choices=["rat", "gru", "ridge", "kalman"])
     p.add_argument(
         "--config",
         default="small",
@@ -93,6 +110,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--epochs", type=int, help="maximum number of epochs (default 30)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    p.add_argument(
+        "--stage",
+        default="single",
+        choices=["single", "pretrain", "cross-session", "finetune"],
+        help="single: the target session (default); pretrain: every other session; "
+        "cross-session: all sessions of the target's subject; finetune: the target, "
+        "from --init",
+    )
+    p.add_argument("--init", help="checkpoint to start from (pretrained or cross-session)")
+    p.add_argument(
+        "--finetune-mode",
+        default="full",
+        choices=["full", "input-only"],
+        help="input-only trains just the input Rep layer and the BatchNorm sets",
+    )
+    p.add_argument(
+        "--train-fraction",
+        type=float,
+        default=1.0,
+        help="use only the first fraction of the training split (default 1)",
+    )
+    p.add_argument(
+        "--ablation",
+        action="append",
+        default=[],
+        choices=["no-attention", "no-reparam", "single-timescale"],
+        help="RAT ablation switch (repeatable)",
+    )
+    p.add_argument(
+        "--rate-bound",
+        type=float,
+        metavar="HZ",
+        help="RAT: penalise layers firing above HZ spikes/s on average",
+    )
+    p.add_argument(
+        "--prune",
+        type=float,
+        metavar="SPARSITY",
+        help="RAT: iterative magnitude pruning to this weight sparsity (0-1)",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.set_defaults(func=_cmd_train)
 

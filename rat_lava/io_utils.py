@@ -1,10 +1,13 @@
-"""Atomic file writing: an output file appears complete under its name or not at all."""
+"""File helpers: atomic writing (an output appears complete or not at all), zip read errors."""
 
 from __future__ import annotations
 
 import contextlib
+import lzma
 import os
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,3 +31,22 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+ZIP_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    ValueError,
+    OverflowError,
+    RuntimeError,
+)
+"""What Python's zipfile raises while reading a corrupt or hostile archive.
+
+Besides BadZipFile: zlib/LZMA errors from damaged compressed data (bz2 raises OSError),
+EOFError and OSError on truncation, ValueError on undecodable member names or negative
+offsets, OverflowError on huge offsets, RuntimeError on encrypted members and its subclass
+NotImplementedError on unknown compression methods or zip versions.
+"""

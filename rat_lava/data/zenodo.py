@@ -14,10 +14,16 @@ Velocity: cursor position (mm, columns x and y of ``cursor_pos``) is linearly in
 the bin edges; ``velocity[k] = (pos(edge[k+1]) - pos(edge[k])) / dt`` in mm/s, the mean
 velocity over the same interval as the spike counts of bin k. ``finger_pos`` and
 ``target_pos`` are not used.
+
+Limits (files may come from anywhere): the ``spikes`` cell array may have at most
+``MAX_CELLS`` cells; the values read (``t``, ``cursor_pos``, all spike times) and the binned
+arrays built from them may take at most ``MAX_ARRAY_BYTES`` each. Both limits are checked
+against the shapes the file declares, before its data are read.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -25,13 +31,19 @@ import h5py
 import numpy as np
 
 from rat_lava.constants import DEFAULT_DT
-from rat_lava.data.session import Session
+from rat_lava.data.session import Session, check_array_size, is_bin_width
 from rat_lava.errors import DataError
 
 TASK = "random-target"
 """Task of every session of the record (Indy and Loco reach to random targets)."""
 
 _REQUIRED = ("t", "cursor_pos", "spikes")
+
+MAX_CELLS = 2**14
+"""Most cells (channels x units) of the ``spikes`` cell array; the record has at most 192 x 5.
+
+Every cell costs an object dereference (about 0.1 ms), so this bounds the loading time.
+"""
 
 
 def load_zenodo_mat(
@@ -59,7 +71,7 @@ def load_zenodo_mat(
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")
-    if not (np.isfinite(dt) and dt > 0):
+    if not is_bin_width(dt):
         raise DataError(f"{path}: bin width dt must be a positive number of seconds, got {dt}")
     try:
         if not h5py.is_hdf5(path):
@@ -72,16 +84,19 @@ def load_zenodo_mat(
     except (OSError, KeyError, RuntimeError, TypeError, ValueError) as exc:
         problem = "file is truncated" if "truncated" in str(exc) else "file is unreadable"
         raise DataError(f"{path}: {problem} ({exc})") from None
-    edges, velocity = _velocity(t, cursor, dt, path)
     if merge_units:
-        columns = [sum(_count(times, edges) for times in channel) for channel in units]
+        columns = [
+            np.concatenate([np.empty(0), *(x for x in channel if x is not None)])
+            for channel in units
+        ]
     else:
-        columns = [_count(x, edges) for channel in units for x in channel if x is not None]
+        columns = [x for channel in units for x in channel if x is not None]
         if not columns:
             raise DataError(f"{path}: 'spikes' holds no spike times at all")
+    edges, velocity = _velocity(t, cursor, dt, len(columns), path)
     subject, _, session = path.stem.partition("_")
     return Session(
-        np.stack(columns, axis=1),
+        np.stack([_count(times, edges) for times in columns], axis=1),
         velocity,
         dt,
         subject,
@@ -94,16 +109,39 @@ def load_zenodo_mat(
 def _read(
     handle: h5py.File, path: Path
 ) -> tuple[np.ndarray, np.ndarray, list[list[np.ndarray | None]]]:
-    """``t`` (T_k,) s, ``cursor_pos`` (T_k, 2) mm, spike times [channel][unit] (None: empty)."""
+    """``t`` (T_k,) s, ``cursor_pos`` (T_k, 2) mm, spike times [channel][unit] (None: empty).
+
+    Data are read only after the declared sizes passed MAX_CELLS and MAX_ARRAY_BYTES.
+    """
     for name in _REQUIRED:
         if name not in handle or not isinstance(handle[name], h5py.Dataset):
             raise DataError(f"{path}: dataset '{name}' is missing (not a Zenodo 583331 file?)")
-    try:
-        t = np.asarray(handle["t"][()], dtype=np.float64)
-        cursor = np.asarray(handle["cursor_pos"][()], dtype=np.float64)
-    except (TypeError, ValueError):
-        raise DataError(f"{path}: 't' and 'cursor_pos' must be numeric arrays") from None
+    n_cells = handle["spikes"].size or 0
+    if n_cells > MAX_CELLS:
+        raise DataError(
+            f"{path}: 'spikes' declares {n_cells} cells (channels x units), more than the "
+            f"limit of {MAX_CELLS}"
+        )
     refs = np.asarray(handle["spikes"][()])
+    if refs.dtype != object or refs.ndim != 2 or 0 in refs.shape:
+        raise DataError(
+            f"{path}: 'spikes' must be a MATLAB cell array of references (units x channels), "
+            f"got dtype {refs.dtype} shape {refs.shape}"
+        )
+    cells = [
+        [
+            _cell(handle, refs[unit, channel], _where(path, channel, unit))
+            for unit in range(refs.shape[0])
+        ]
+        for channel in range(refs.shape[1])
+    ]
+    declared = [handle["t"], handle["cursor_pos"], *(x for c in cells for x in c if x is not None)]
+    check_array_size(
+        str(path), "'t', 'cursor_pos' and the spike times", sum(map(_declared_bytes, declared))
+    )
+    t, cursor = _real(handle["t"][()]), _real(handle["cursor_pos"][()])
+    if t is None or cursor is None:
+        raise DataError(f"{path}: 't' and 'cursor_pos' must be arrays of real numbers")
     if t.ndim != 2 or 1 not in t.shape:
         raise DataError(f"{path}: 't' must be a vector, got shape {t.shape}")
     t = t.reshape(-1)
@@ -111,11 +149,6 @@ def _read(
         raise DataError(
             f"{path}: 'cursor_pos' must have shape (2, {t.size}) as stored by MATLAB "
             f"(T x 2 transposed), got {cursor.shape}"
-        )
-    if refs.dtype != object or refs.ndim != 2 or 0 in refs.shape:
-        raise DataError(
-            f"{path}: 'spikes' must be a MATLAB cell array of references (units x channels), "
-            f"got dtype {refs.dtype} shape {refs.shape}"
         )
     names = handle.get("chan_names")
     if isinstance(names, h5py.Dataset):
@@ -125,20 +158,34 @@ def _read(
                 f"{path}: 'spikes' has {refs.shape[1]} channels but 'chan_names' has {n_names}"
             )
     units = [
-        [
-            _spike_times(handle, refs[unit, channel], path, channel, unit)
-            for unit in range(refs.shape[0])
-        ]
-        for channel in range(refs.shape[1])
+        [_spike_times(cell, _where(path, channel, unit)) for unit, cell in enumerate(channel_cells)]
+        for channel, channel_cells in enumerate(cells)
     ]
     return t, cursor[:2].T, units
 
 
-def _spike_times(
-    handle: h5py.File, ref: object, path: Path, channel: int, unit: int
-) -> np.ndarray | None:
-    """Spike times (seconds) of one cell, or None for a MATLAB empty cell."""
-    where = f"{path}: spikes cell (channel {channel + 1}, unit {unit + 1})"
+def _real(data: object) -> np.ndarray | None:
+    """``data`` as float64, or None if it is not an array of real numbers.
+
+    Booleans, complex numbers (h5py's compound of r and i), text, other compound types and a
+    null dataspace (h5py.Empty) all give None.
+    """
+    array = np.asarray(data)
+    return array.astype(np.float64) if array.dtype.kind in "iuf" else None
+
+
+def _where(path: Path, channel: int, unit: int) -> str:
+    """How error messages name one cell of ``spikes`` (1-based, as in MATLAB)."""
+    return f"{path}: spikes cell (channel {channel + 1}, unit {unit + 1})"
+
+
+def _declared_bytes(dataset: h5py.Dataset) -> int:
+    """Bytes that reading ``dataset`` into float64 takes, from its declared shape and type."""
+    return (dataset.size or 0) * max(dataset.dtype.itemsize, 8)
+
+
+def _cell(handle: h5py.File, ref: object, where: str) -> h5py.Dataset | None:
+    """The dataset one cell references, or None for a MATLAB empty cell; reads no data."""
     if not isinstance(ref, h5py.Reference) or not ref:
         raise DataError(f"{where} is not a valid object reference")
     try:
@@ -147,38 +194,55 @@ def _spike_times(
         raise DataError(f"{where} is a dangling reference") from None
     if not isinstance(target, h5py.Dataset):
         raise DataError(f"{where} does not point at a dataset")
-    if target.attrs.get("MATLAB_empty", 0):
+    empty = target.attrs.get("MATLAB_empty", 0)
+    if np.ndim(empty) != 0:
+        raise DataError(f"{where} points at a dataset whose MATLAB_empty is not a scalar")
+    return None if empty else target
+
+
+def _spike_times(cell: h5py.Dataset | None, where: str) -> np.ndarray | None:
+    """Spike times (seconds) of one cell, or None for an empty cell."""
+    if cell is None:
         return None
-    try:
-        times = np.asarray(target[()], dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
-        raise DataError(f"{where} does not hold numeric spike times") from None
+    times = _real(cell[()])
+    if times is None:
+        raise DataError(f"{where} does not hold numeric spike times")
+    times = times.reshape(-1)
     if not np.all(np.isfinite(times)):
         raise DataError(f"{where} holds NaN or infinite spike times")
     return times if times.size else None
 
 
 def _velocity(
-    t: np.ndarray, cursor: np.ndarray, dt: float, path: Path
+    t: np.ndarray, cursor: np.ndarray, dt: float, n_columns: int, path: Path
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Bin edges (T+1,) s and mean velocity per bin (T, 2) mm/s from positions at ``t``."""
+    """Bin edges (T+1,) s and mean velocity per bin (T, 2) mm/s from positions at ``t``.
+
+    Refuses a bin count whose arrays (``n_columns`` spike counts and the velocity per bin,
+    at most 8 bytes per value) would exceed MAX_ARRAY_BYTES.
+    """
     if t.size < 2 or not np.all(np.isfinite(t)) or not np.all(np.diff(t) > 0):
         raise DataError(f"{path}: 't' must hold at least 2 finite, increasing times")
     if not np.all(np.isfinite(cursor)):
         raise DataError(f"{path}: 'cursor_pos' contains NaN or infinite values")
-    n_bins = int(np.floor((t[-1] - t[0]) / dt + 1e-9))
-    if n_bins < 1:
-        raise DataError(f"{path}: recording ({t[-1] - t[0]:.3f} s) is shorter than one bin")
+    span = float(t[-1]) - float(t[0])
+    bins = span / float(dt) + 1e-9  # Python floats: inf, not an error, when out of range
+    if bins < 1:
+        raise DataError(f"{path}: recording ({span:.3f} s) is shorter than one bin")
+    check_array_size(
+        str(path), f"{bins:.0f} bins of {n_columns} spike counts", bins * (n_columns + 2) * 8
+    )
+    n_bins = math.floor(bins)
     edges = t[0] + dt * np.arange(n_bins + 1)
     position = np.stack([np.interp(edges, t, cursor[:, k]) for k in range(2)], axis=1)
-    return edges, np.diff(position, axis=0) / dt
+    # positions far apart may overflow to inf velocity: Session refuses it with the file name
+    with np.errstate(over="ignore", invalid="ignore"):
+        return edges, np.diff(position, axis=0) / dt
 
 
-def _count(times: np.ndarray | None, edges: np.ndarray) -> np.ndarray:
-    """Counts (T,) int32 of spike times (seconds; None: none) in bins ``[edges[k], edges[k+1])``."""
+def _count(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Counts (T,) int32 of spike times (seconds) in bins ``[edges[k], edges[k+1])``."""
     n_bins = edges.size - 1
-    if times is None:
-        return np.zeros(n_bins, dtype=np.int32)
     index = np.searchsorted(edges, times, side="right") - 1
     index = index[(index >= 0) & (index < n_bins)]
     return np.bincount(index, minlength=n_bins).astype(np.int32)

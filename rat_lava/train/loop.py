@@ -121,22 +121,25 @@ def _load_resume(path: Path) -> dict[str, Any]:
 def train_torch_model(
     model: nn.Module,
     train: Sequence[Session],
-    val: Session,
+    val: Sequence[Session],
     cfg: TrainConfig,
     resume_path: Path | None = None,
     extra_loss: Callable[[nn.Module], torch.Tensor] | None = None,
     trainable: Callable[[str], bool] | None = None,
+    after_step: Callable[[], None] | None = None,
     progress: bool = True,
 ) -> tuple[TrainResult, np.ndarray]:
     """Train ``model`` in place with AdamW, a cosine schedule and early stopping on val R^2.
 
     Args:
         model: maps (N, T, C) float counts and a condition id to (N, T, 2) standardised velocity.
-        train: training sessions (one BatchNorm condition each); val: validation session.
+        train: training sessions (one BatchNorm condition each).
+        val: validation sessions; early stopping uses their mean R^2.
         cfg: optimisation settings.
         resume_path: file for the per-epoch resume state (resumed from if it exists).
         extra_loss: optional regulariser evaluated after each forward (e.g. a firing-rate bound).
         trainable: optional filter on parameter names (fine-tuning a subset).
+        after_step: optional callback after every optimizer step (e.g. re-applying masks).
         progress: show a progress bar with the loss and the validation R^2.
 
     Returns:
@@ -203,10 +206,19 @@ def train_torch_model(
                 nn.utils.clip_grad_norm_(params, cfg.grad_clip)
                 optimizer.step()
                 schedule.step()
+                if after_step is not None:
+                    after_step()
                 windows_seen += len(spikes)
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss.item():.3f}", val_r2=f"{best_r2:.3f}")
-            val_r2 = r2_score(val.velocity, predict_sequence(model, val, scale, device)).mean
+            val_r2 = float(
+                np.mean(
+                    [
+                        r2_score(v.velocity, predict_sequence(model, v, scale, device)).mean
+                        for v in val
+                    ]
+                )
+            )
             if val_r2 > best_r2:
                 best_r2, best_epoch, since_best = val_r2, epoch, 0
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}

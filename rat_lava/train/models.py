@@ -42,7 +42,7 @@ def build_torch_model(
     if kind == "gru":
         return GRUDecoder(GRUConfig(**config), n_channels)
     if kind == "rat":
-        from rat_lava.model import RATConfig, RATSNN
+        from rat_lava.model import RATSNN, RATConfig
 
         return RATSNN(RATConfig(**config), n_channels, list(conditions))
     raise ValueError(f"unknown model kind {kind!r}")

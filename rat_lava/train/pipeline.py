@@ -1,4 +1,4 @@
-"""`rat-lava train`: load data, split, fit one model, evaluate on the test split, save."""
+"""`rat-lava train`: load data, plan the stage, fit one model, evaluate on test, save."""
 
 from __future__ import annotations
 
@@ -7,17 +7,42 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import torch
+from torch import nn
+
 from rat_lava import __version__
 from rat_lava.baselines import BASELINES
 from rat_lava.data.sources import load_data
-from rat_lava.data.splits import chronological_split
-from rat_lava.errors import DataError
+from rat_lava.errors import CheckpointError, DataError
 from rat_lava.metrics import parameter_count, r2_score
-from rat_lava.train.checkpoint import save_checkpoint
+from rat_lava.train.checkpoint import load_checkpoint, save_checkpoint
 from rat_lava.train.loop import TrainConfig, predict_sequence, remove_resume, train_torch_model
-from rat_lava.train.models import TORCH_MODELS, build_torch_model, default_config
+from rat_lava.train.models import ABLATIONS, TORCH_MODELS, build_torch_model, default_config
+from rat_lava.train.regularizers import (
+    FiringRateBound,
+    apply_masks,
+    magnitude_masks,
+    weight_sparsity,
+)
+from rat_lava.train.stages import StagePlan, plan_stage
 
 MODEL_KINDS = (*TORCH_MODELS, *BASELINES)
+FINETUNE_MODES = ("full", "input-only")
+
+
+@dataclass
+class StageOptions:
+    """How to train: the stage, its initial checkpoint and the RAT-specific options."""
+
+    stage: str = "single"
+    init: Path | None = None
+    finetune_mode: str = "full"
+    train_fraction: float = 1.0
+    ablations: tuple[str, ...] = ()
+    rate_bound_hz: float | None = None
+    prune_sparsity: float | None = None
+    prune_rounds: int = 3
 
 
 @dataclass
@@ -34,6 +59,69 @@ class TrainSummary:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _check_options(model: str, opts: StageOptions) -> None:
+    if model not in MODEL_KINDS:
+        raise DataError(f"unknown model {model!r}; choose one of {', '.join(MODEL_KINDS)}")
+    rat_only = opts.ablations or opts.rate_bound_hz or opts.prune_sparsity
+    if rat_only and model != "rat":
+        raise DataError("--ablation, --rate-bound and --prune apply to --model rat only")
+    if model in BASELINES and (opts.stage != "single" or opts.init):
+        raise DataError(f"{model} trains on one session only (no --stage or --init)")
+    if opts.stage == "finetune" and opts.init is None:
+        raise DataError("--stage finetune needs --init CHECKPOINT.pt")
+    if opts.finetune_mode not in FINETUNE_MODES:
+        raise DataError(f"unknown finetune mode {opts.finetune_mode!r}")
+    if opts.finetune_mode == "input-only" and model != "rat":
+        raise DataError("--finetune-mode input-only applies to --model rat only")
+    for name in opts.ablations:
+        if name not in ABLATIONS:
+            raise DataError(f"unknown ablation {name!r}; choose from {', '.join(ABLATIONS)}")
+    if opts.prune_sparsity is not None and not 0.0 < opts.prune_sparsity < 1.0:
+        raise DataError(f"--prune must be a sparsity in (0, 1), got {opts.prune_sparsity}")
+
+
+def _initial_model(
+    model: str, preset: str, opts: StageOptions, plan: StagePlan, dt: float
+) -> tuple[nn.Module, dict[str, Any], list[str]]:
+    """A fresh model, or one initialised from ``opts.init`` with BN sets for new conditions."""
+    if opts.init is None:
+        config = default_config(model, preset, dt, opts.ablations)
+        conditions = plan.conditions
+        return build_torch_model(model, config, plan.n_channels, conditions), config, conditions
+    payload = load_checkpoint(opts.init)
+    if payload["model"] != model:
+        raise CheckpointError(f"{opts.init}: is a {payload['model']} checkpoint, not {model}")
+    config, old = payload["config"], list(payload["meta"].get("conditions", []))
+    conditions = old + [c for c in plan.conditions if c not in old]
+    net = build_torch_model(model, config, plan.n_channels, conditions)
+    state = net.state_dict()
+    for key, value in payload["state"].items():
+        if key not in state or state[key].shape != value.shape:
+            raise CheckpointError(
+                f"{opts.init}: does not fit this data ({key}; the model was trained on "
+                f"{payload['meta'].get('n_channels')} channels, the data has {plan.n_channels})"
+            )
+        state[key] = value
+    for key in state:
+        if key not in payload["state"] and ".sets." in key:
+            # a new condition's BatchNorm set starts as a copy of the first condition's set
+            first = key.split(".sets.")[0] + ".sets.0." + key.split(".sets.")[1].split(".", 1)[1]
+            state[key] = payload["state"][first].clone()
+    net.load_state_dict(state)
+    return net, config, conditions
+
+
+def _input_only(name: str) -> bool:
+    """Finetune mode "input-only": the input Rep layer and every BatchNorm set."""
+    return name.startswith("embed.") or ".sets." in name
+
+
+def _evaluate(net: nn.Module, plan: StagePlan, scale: np.ndarray) -> tuple[float, list[float]]:
+    scores = [r2_score(t.velocity, predict_sequence(net, t, scale)) for t in plan.test]
+    per_dim = np.mean([s.per_dim for s in scores], axis=0)
+    return float(np.mean([s.mean for s in scores])), [float(v) for v in per_dim]
+
+
 def train(
     model: str,
     data: str,
@@ -41,43 +129,76 @@ def train(
     preset: str = "small",
     train_config: TrainConfig | None = None,
     progress: bool = True,
+    options: StageOptions | None = None,
 ) -> TrainSummary:
-    """Train ``model`` on the target session of ``data`` and write ``out/<model>.pt``."""
-    if model not in MODEL_KINDS:
-        raise DataError(f"unknown model {model!r}; choose one of {', '.join(MODEL_KINDS)}")
+    """Train ``model`` on ``data`` as ``options`` says and write ``out/<model>.pt``."""
+    opts = options or StageOptions()
+    _check_options(model, opts)
     cfg = train_config or TrainConfig()
     started = time.perf_counter()
-    target = load_data(data)[0]
-    split = chronological_split(target)
+    sessions = load_data(data)
+    target = sessions[0]
+    plan = plan_stage(opts.stage, sessions, opts.train_fraction)
     meta: dict[str, Any] = {
-        "n_channels": target.n_channels,
+        "n_channels": plan.n_channels,
         "dt": target.dt,
         "data": data,
-        "target": target.condition,
-        "conditions": [target.condition],
+        "target": plan.test[-1].condition,
+        "stage": opts.stage,
+        "train_fraction": opts.train_fraction,
         "seed": cfg.seed,
         "rat_lava_version": __version__,
     }
     out.mkdir(parents=True, exist_ok=True)
     checkpoint = out / f"{model}.pt"
+    extra: dict[str, Any] = {}
+    net: nn.Module | None = None
     if model in BASELINES:
         decoder = BASELINES[model]()
-        info = decoder.fit(split.train, split.val)
-        prediction = decoder.predict(split.test)
+        info = decoder.fit(plan.train[0], plan.val[0])
+        r2 = r2_score(plan.test[0].velocity, decoder.predict(plan.test[0]))
+        test_r2, per_dim = r2.mean, list(r2.per_dim)
         config, state = decoder.config(), decoder.state()
+        meta["conditions"] = plan.conditions
         val_r2 = float(info["val_r2"])
     else:
-        config = default_config(model, preset)
-        net = build_torch_model(model, config, target.n_channels, meta["conditions"])
+        torch.manual_seed(cfg.seed)
+        net, config, conditions = _initial_model(model, preset, opts, plan, target.dt)
+        meta["conditions"] = conditions
+        bound = FiringRateBound(net, opts.rate_bound_hz, target.dt) if opts.rate_bound_hz else None
+        trainable = _input_only if opts.finetune_mode == "input-only" else None
+        # one resume file per phase, kept until the end: a killed run replays finished phases
+        resumes = [out / f"{model}.resume"]
         result, scale = train_torch_model(
             net,
-            [split.train],
-            split.val,
+            plan.train,
+            plan.val,
             cfg,
-            resume_path=out / f"{model}.resume",
+            resume_path=resumes[0],
+            extra_loss=bound,
+            trainable=trainable,
             progress=progress,
         )
-        prediction = predict_sequence(net, split.test, scale)
+        for round_ in range(1, (opts.prune_rounds if opts.prune_sparsity else 0) + 1):
+            masks = magnitude_masks(net, opts.prune_sparsity * round_ / opts.prune_rounds)
+            apply_masks(net, masks)
+            resumes.append(out / f"{model}.prune{round_}.resume")
+            result, scale = train_torch_model(
+                net,
+                plan.train,
+                plan.val,
+                cfg,
+                resume_path=resumes[-1],
+                extra_loss=bound,
+                trainable=trainable,
+                after_step=lambda m=masks: apply_masks(net, m),
+                progress=progress,
+            )
+        if opts.prune_sparsity:
+            extra["weight_sparsity"] = weight_sparsity(net)
+        if bound is not None:
+            bound.remove()
+        test_r2, per_dim = _evaluate(net, plan, scale)
         state = net.state_dict()
         meta["velocity_scale"] = scale.tolist()
         meta["train"] = {
@@ -86,17 +207,17 @@ def train(
             "windows_per_s": result.windows_per_s,
         }
         val_r2 = result.best_val_r2
-    r2 = r2_score(split.test.velocity, prediction)
-    meta.update(test_r2=r2.mean, test_r2_per_dim=list(r2.per_dim), val_r2=val_r2)
+    meta.update(test_r2=test_r2, test_r2_per_dim=per_dim, val_r2=val_r2, **extra)
     save_checkpoint(checkpoint, model, config, state, meta)
-    if model in TORCH_MODELS:
-        remove_resume(out / f"{model}.resume")
+    for resume in out.glob(f"{model}*.resume"):
+        remove_resume(resume)
     return TrainSummary(
         model=model,
         checkpoint=checkpoint,
-        test_r2=r2.mean,
-        test_r2_per_dim=r2.per_dim,
+        test_r2=test_r2,
+        test_r2_per_dim=tuple(per_dim),
         val_r2=val_r2,
-        parameters=parameter_count(state),
+        parameters=parameter_count(net if model in TORCH_MODELS else state),
         seconds=time.perf_counter() - started,
+        extra=extra,
     )

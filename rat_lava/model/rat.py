@@ -1,0 +1,128 @@
+"""RATSNN: the Re-parametrized self-Attention Spiking Neural Network decoder.
+
+    counts (C) -> Rep-FC -> X = RLIF (N tokens x d)         embedding into channel tokens
+               -> attention block (Q, K, V, A, U)            see ``attention``
+               -> Rep-FC -> M = RLIF (mlp_width)             spiking MLP
+               -> Rep-FC -> readout integrators -> (vx, vy)  see ``readout``
+
+With ``config.attention`` False the chain is X -> M -> readout. Every connection adds Lava's
+one-step delay, so the velocity at step t depends on the input up to step t - latency_steps.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from rat_lava.model.attention import AttentionBlock
+from rat_lava.model.config import RATConfig
+from rat_lava.model.folded import INPUT, FoldedNetwork
+from rat_lava.model.neurons import RLIF, timescales
+from rat_lava.model.readout import Readout
+from rat_lava.model.rep_layers import RepFC
+from rat_lava.model.synapse import Synapse
+
+
+class RATSNN(nn.Module):
+    """RAT SNN velocity decoder, batch-first like a GRU.
+
+    Args:
+        config: architecture (``RATConfig.small()`` or ``RATConfig.paper()``).
+        n_channels: input channels C.
+        conditions: condition ids (subject/session); one BatchNorm set each, the first is the
+            default.
+    """
+
+    def __init__(self, config: RATConfig, n_channels: int, conditions: list[str]) -> None:
+        super().__init__()
+        if not conditions:
+            raise ValueError("RATSNN needs at least one condition")
+        if len(set(conditions)) != len(conditions):
+            raise ValueError(f"duplicate condition ids in {conditions}")
+        self.config = config
+        self.n_channels = n_channels
+        self.conditions = list(conditions)
+        n_cond = len(conditions)
+        tokens, features, size = config.tokens, config.token_features, config.token_size
+
+        def layer(tokens: int, features: int) -> RLIF:
+            taus = [timescales(tokens * features, config) for _ in range(2)]
+            return RLIF(1, tokens, features, config, taus[0], taus[1])
+
+        self.embed = Synapse(RepFC(n_channels, size, 1, n_cond, config))
+        self.x = layer(tokens, features)
+        self.attention = AttentionBlock(config, n_cond) if config.attention else None
+        self.to_mlp = Synapse(RepFC(size, config.mlp_width, 1, n_cond, config))
+        self.mlp = layer(1, config.mlp_width)
+        self.readout = Readout(config.mlp_width, config, n_cond)
+
+    @property
+    def latency_steps(self) -> int:
+        """Steps from an input bin to the first velocity output it affects.
+
+        One per connection on the longest path (input -> X -> [Q/K/V -> A -> U] -> M ->
+        readout) plus the attention product's own delay.
+        """
+        if self.config.attention:
+            return 6 + self.config.attention_delay
+        return 3
+
+    def condition_index(self, condition: str | None) -> int:
+        """Index of the BatchNorm set of ``condition`` (None: the first condition)."""
+        if condition is None:
+            return 0
+        try:
+            return self.conditions.index(condition)
+        except ValueError:
+            raise ValueError(
+                f"unknown condition {condition!r}; the model knows {self.conditions}"
+            ) from None
+
+    def forward(self, spikes: torch.Tensor, condition: str | None = None) -> torch.Tensor:
+        """Velocity (N, T, 2) for spike counts (N, T, C) (float; counts > 1 are graded input)."""
+        if spikes.dim() != 3 or spikes.shape[-1] != self.n_channels:
+            raise ValueError(
+                f"expected spikes of shape (N, T, {self.n_channels}), got {tuple(spikes.shape)}"
+            )
+        index = self.condition_index(condition)
+        quantize = self.config.quantize
+        x = self.x(*self.embed(spikes, index, self.x.weight_quantizer(quantize)), quantize)
+        if self.attention is not None:
+            x = self.attention(x, index, quantize)
+        m = self.mlp(*self.to_mlp(x, index, self.mlp.weight_quantizer(quantize)), quantize)
+        return self.readout(m, index, quantize)
+
+    @torch.no_grad()
+    def fold(self, condition: str | None = None) -> FoldedNetwork:
+        """The deployed network for ``condition``: BatchNorms folded, branches summed.
+
+        Weights and biases are quantized when ``config.quantize`` is set (what the model
+        computes is then exactly what the export computes); otherwise they are floats.
+        """
+        index = self.condition_index(condition)
+        quantize = self.config.quantize
+        embed, bias = self.embed.export(INPUT, "x", index, self.x.weight_quantizer(quantize))
+        layers = self.x.fold(["x"], bias, quantize)
+        connections = [embed]
+        products = []
+        source = "x"
+        if self.attention is not None:
+            block_layers, block_connections, product = self.attention.fold("x", index, quantize)
+            layers += block_layers
+            connections += block_connections
+            products.append(product)
+            source = "u"
+        to_mlp, bias = self.to_mlp.export(source, "mlp", index, self.mlp.weight_quantizer(quantize))
+        layers += self.mlp.fold(["mlp"], bias, quantize)
+        readout, to_readout = self.readout.fold("mlp", index, quantize)
+        return FoldedNetwork(
+            n_inputs=self.n_channels,
+            dt=self.config.dt,
+            condition=self.conditions[index],
+            layers=[*layers, readout],
+            connections=[*connections, to_mlp, to_readout],
+            products=products,
+            readout="readout",
+            readout_heads=self.readout.heads,
+            quantized=quantize,
+        )
