@@ -1,4 +1,4 @@
-"""The `rat-lava` command line: train, evaluate, download, demo.
+"""The `rat-lava` command line: train, evaluate, export, info, run, compare, download, demo.
 
 Every error a user can cause ends in one line on stderr and exit status 2; an interrupted
 command exits 130. Set RAT_LAVA_DEBUG=1 to see tracebacks of unexpected internal errors.
@@ -20,10 +20,10 @@ DATA_HELP = "data: synthetic[:SEED] (default synthetic), a .npz file, or an indy
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from rat_lava.train.loop import TrainConfig
+    from rat_lava.train.models import default_train_config
     from rat_lava.train.pipeline import StageOptions, train
 
-    cfg = TrainConfig(seed=args.seed, device=args.device)
+    cfg = default_train_config(args.model, seed=args.seed, device=args.device)
     if args.epochs is not None:
         cfg.epochs = args.epochs
     options = StageOptions(
@@ -34,6 +34,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         ablations=tuple(args.ablation),
         rate_bound_hz=args.rate_bound,
         prune_sparsity=args.prune,
+        qat_epochs=args.qat_epochs,
     )
     summary = train(
         args.model,
@@ -56,14 +57,88 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from rat_lava.data.sources import load_data
     from rat_lava.data.splits import chronological_split
     from rat_lava.metrics import r2_score
+    from rat_lava.runfile import is_run_file
     from rat_lava.train.decoders import load_decoder
 
+    if is_run_file(args.file) or Path(args.file).suffix.lower() in (".h5", ".hdf5"):
+        return _evaluate_run_file(args)
     decoder, meta = load_decoder(args.file)
     data = args.data or meta.get("data", "synthetic")
     test = chronological_split(load_data(data)[0]).test
     r2 = r2_score(test.velocity, decoder.predict(test))
     dims = ", ".join(f"{v:.4f}" for v in r2.per_dim)
     print(f"{args.file}: test R2 = {r2.mean:.4f} (vx, vy: {dims}) on {data}")
+    return 0
+
+
+def _evaluate_run_file(args: argparse.Namespace) -> int:
+    from rat_lava.errors import DataError
+    from rat_lava.metrics import r2_score
+    from rat_lava.runfile import read_run
+
+    if args.data:
+        raise DataError(f"{args.file}: a run file holds its own data; --data is for checkpoints")
+    run = read_run(args.file)
+    r2 = r2_score(run.ground_truth, run.velocity)
+    dims = ", ".join(f"{v:.4f}" for v in r2.per_dim)
+    where = f"{run.meta.get('backend', '?')} run of {run.meta.get('network', '?')}"
+    print(f"{args.file}: R2 = {r2.mean:.4f} (vx, vy: {dims}) over {run.steps} steps, {where}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from rat_lava.lava.run import run_network
+
+    summary = run_network(
+        Path(args.file), args.data, args.backend, Path(args.out), args.attention, args.probes
+    )
+    print(summary)
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from rat_lava.compare.command import compare_files
+
+    outcome = compare_files(args.a, args.b, args.out, args.tolerance, args.max_diff, args.min_r2)
+    print(outcome.summary() if args.out else outcome.markdown, end="\n" if args.out else "")
+    if outcome.failures:
+        failures = "; ".join(outcome.failures)
+        print(f"rat-lava: compare: agreement worse than thresholds: {failures}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from rat_lava.export.exporter import export_checkpoint
+
+    summary = export_checkpoint(
+        args.checkpoint,
+        args.out,
+        condition=args.condition,
+        timescale_groups=args.timescale_groups,
+        data=args.data,
+        evaluate=not args.no_eval,
+    )
+    print(summary.report())
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from rat_lava.export.info import describe
+    from rat_lava.export.netfile import read_net
+
+    netfile = read_net(args.file)
+    print(describe(netfile))
+    if args.cores:
+        from rat_lava.probes.cores import CoreLimits, format_core_table, map_to_cores
+
+        defaults = CoreLimits()
+        limits = CoreLimits(
+            neurons=args.core_neurons or defaults.neurons,
+            synapses=args.core_synapses or defaults.synapses,
+        )
+        print("Loihi 2 neuro cores (deterministic allocation, rat_lava.probes.cores):")
+        print(format_core_table(map_to_cores(netfile.network, limits)))
     return 0
 
 
@@ -77,9 +152,19 @@ def _cmd_download(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from rat_lava.demo import run_demo
+    from rat_lava.demo import SHIPPED_EXPORT, run_demo
 
-    run_demo(Path(args.out), data=args.data, progress=not args.no_progress)
+    from_export = None
+    if args.from_export is not None:
+        from_export = Path(args.from_export) if args.from_export else SHIPPED_EXPORT
+    run_demo(
+        Path(args.out),
+        data=args.data,
+        progress=not args.no_progress,
+        from_export=from_export,
+        retrain=args.retrain,
+        seed=args.seed,
+    )
     return 0
 
 
@@ -108,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default="synthetic", help=DATA_HELP)
     p.add_argument("--out", required=True, help="output directory for the checkpoint")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--epochs", type=int, help="maximum number of epochs (default 30)")
+    p.add_argument("--epochs", type=int, help="maximum number of epochs (default: the model's)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     p.add_argument(
         "--stage",
@@ -150,6 +235,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SPARSITY",
         help="RAT: iterative magnitude pruning to this weight sparsity (0-1)",
     )
+    p.add_argument(
+        "--qat-epochs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="RAT: after float training, N epochs of quantization-aware fine-tuning at a "
+        "tenth of the learning rate (makes the fixed-point export match the float model)",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.set_defaults(func=_cmd_train)
 
@@ -158,9 +251,119 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the test R2 of a saved model",
         description="Re-evaluate a checkpoint on the test split of its data.",
     )
-    p.add_argument("file", help="checkpoint (.pt) written by `rat-lava train`")
-    p.add_argument("--data", help="data to evaluate on (default: the data it was trained on)")
+    p.add_argument(
+        "file", help="checkpoint (.pt) written by `rat-lava train`, or run file (.h5) of `run`"
+    )
+    p.add_argument(
+        "--data", help="checkpoints: data to evaluate on (default: the data it was trained on)"
+    )
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser(
+        "export",
+        help="fold, quantize and write a RAT checkpoint as a NetX HDF5 .net file",
+        description="Fold every Rep layer and the BatchNorm set of one condition, quantize to "
+        "Loihi 2's ranges, print the float and quantized test R2, and write FILE.net with a "
+        "model card.",
+    )
+    p.add_argument("checkpoint", help="RAT checkpoint (.pt) written by `rat-lava train`")
+    p.add_argument("--out", required=True, help="the .net file to write")
+    p.add_argument("--condition", help="condition to fold (default: the checkpoint's target)")
+    p.add_argument(
+        "--timescale-groups",
+        type=int,
+        metavar="G",
+        help="at most G decay pairs per spiking layer, as Loihi 2 cores hold (default: per "
+        "neuron, fine in CPU simulation)",
+    )
+    p.add_argument("--data", help="data for the R2 (default: the data it was trained on)")
+    p.add_argument("--no-eval", action="store_true", help="skip the R2 measurement")
+    p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser(
+        "info",
+        help="describe a .net file",
+        description="Check a .net file and print its layers, neurons, synapses, graph and "
+        "model card.",
+    )
+    p.add_argument("file", help=".net file written by `rat-lava export`")
+    p.add_argument(
+        "--cores",
+        action="store_true",
+        help="also map the network onto Loihi 2 neuro cores: cores used, per-core neurons and "
+        "synapses, and a warning for every layer that cannot fit",
+    )
+    p.add_argument(
+        "--core-neurons", type=int, metavar="N", help="--cores: neurons per core (default 8192)"
+    )
+    p.add_argument(
+        "--core-synapses",
+        type=int,
+        metavar="N",
+        help="--cores: synapses per core (default 937500, the ~120M per chip over 128 cores; "
+        "lower it for a stricter check)",
+    )
+    p.set_defaults(func=_cmd_info)
+
+    p = sub.add_parser(
+        "run",
+        help="decode data with an exported network in Lava; writes a run file",
+        description="Decode --data with FILE.net in Lava (a .npz in full; synthetic and .mat: "
+        "the test split of the session the network was folded for, else the first) and write "
+        "the decoded and recorded velocity and per-layer spike counts to --out (HDF5).",
+    )
+    p.add_argument("file", help="network (.net) written by `rat-lava export`")
+    p.add_argument("--data", default="synthetic", help=DATA_HELP)
+    p.add_argument(
+        "--backend",
+        default="sim-fixed",
+        choices=["sim-float", "sim-fixed", "loihi2"],
+        help="sim-fixed: bit-accurate CPU simulation (default); sim-float: float CPU "
+        "simulation; loihi2: Loihi 2 hardware (needs Intel's lava-loihi)",
+    )
+    p.add_argument(
+        "--attention",
+        choices=["fused", "decomposed"],
+        help="attention ProcessModel (default: fused in simulation, decomposed on loihi2)",
+    )
+    p.add_argument(
+        "--probes",
+        action="store_true",
+        help="also record per-core activity (syn_ops, dendrite_updates, axon_out, spikes_in) "
+        "from the Lava run, with modelled energy and time (measured ones on loihi2)",
+    )
+    p.add_argument("--out", required=True, help="run file to write (.h5)")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser(
+        "compare",
+        help="compare two run files (e.g. sim-fixed vs loihi2); Markdown report and plots",
+        description="Compare run B against run A of the same data: decoded-output agreement "
+        "(max abs difference, first divergent step, R2 of each vs ground truth and of B vs A), "
+        "spikes per layer, per-core activity, energy and time. With --out, write report.md, "
+        "velocity.png and core_activity.png there; else print the report. Exit status 1 when "
+        "agreement is worse than --max-diff or --min-r2.",
+    )
+    p.add_argument("a", help="reference run file (.h5) written by `rat-lava run`")
+    p.add_argument("b", help="run file (.h5) checked against A")
+    p.add_argument("--out", help="folder for report.md and the PNG plots")
+    p.add_argument(
+        "--max-diff",
+        type=float,
+        metavar="X",
+        help="fail if the max abs difference of the decoded velocities exceeds X (data units)",
+    )
+    p.add_argument(
+        "--min-r2", type=float, metavar="Y", help="fail if the R2 of B with A as target is below Y"
+    )
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.0,
+        metavar="T",
+        help="a step diverges when |B - A| exceeds T (data units; default 0: any difference)",
+    )
+    p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser(
         "download",
@@ -176,10 +379,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "demo",
         help="run the main job on the synthetic default",
-        description="Train and compare the decoders on the synthetic default.",
+        description="Train the small RAT SNN (or reuse OUT/rat.pt), export it to "
+        "netx_exports/demo.net, decode the test split in Lava sim-fixed with per-core probes, "
+        "and print float vs Lava R2 next to ridge and Kalman, the per-core table and the energy "
+        "per decoded step; saves velocity.png and core_activity.png into OUT.",
     )
     p.add_argument("--data", default="synthetic", help=DATA_HELP)
     p.add_argument("--out", default="runs/demo", help="output directory (default runs/demo)")
+    p.add_argument(
+        "--from-export",
+        nargs="?",
+        const="",
+        metavar="FILE.net",
+        help="no training: decode with this export (default: the shipped "
+        "netx_exports/rat_small_synthetic.net)",
+    )
+    p.add_argument("--retrain", action="store_true", help="train again even if OUT/rat.pt fits")
+    p.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.set_defaults(func=_cmd_demo)
     return parser
@@ -196,6 +412,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rat-lava: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of stdout went away, e.g. `rat-lava info X.net | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as exc:  # never show a user a traceback; RAT_LAVA_DEBUG=1 shows it
         if os.environ.get("RAT_LAVA_DEBUG"):
             traceback.print_exc()

@@ -1,32 +1,135 @@
-"""`rat-lava demo`: the main job on the embedded synthetic default.
+"""`rat-lava demo`: the main job, from spikes to a decoded velocity in Lava.
 
-Trains the baseline decoders (ridge, Kalman, GRU) on the target session and prints their
-test R^2 side by side.
+1. train the ``small`` RAT SNN on the target session (float epochs, then quantization-aware
+   fine-tuning), or reuse ``OUT/rat.pt`` when it was trained the same way on the same data;
+   with ``from_export`` skip training and start from an export (default: the shipped one);
+2. export it (fold, quantize) to a NetX HDF5 ``.net`` file in ``netx_exports/``;
+3. decode the test split in Lava ``sim-fixed`` with per-core probes and write the run file;
+4. print the test R^2 of the PyTorch float model, of the quantized export and of the Lava run
+   next to the ridge and Kalman baselines, the per-core table and the energy per decoded step,
+   and save ``velocity.png`` and ``core_activity.png``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from rat_lava.train.loop import TrainConfig
-from rat_lava.train.pipeline import TrainSummary, train
+from rat_lava import __version__
+from rat_lava.compare.plots import save_plots
+from rat_lava.errors import RatLavaError
+from rat_lava.export.exporter import export_checkpoint
+from rat_lava.export.netfile import read_net
+from rat_lava.lava.run import run_network
+from rat_lava.metrics import r2_score
+from rat_lava.probes import probe_summary
+from rat_lava.runfile import read_run
+from rat_lava.train.checkpoint import load_checkpoint
+from rat_lava.train.models import default_train_config
+from rat_lava.train.pipeline import StageOptions, train
 
-DEMO_MODELS = ("ridge", "kalman", "gru")
+NETX_EXPORTS = Path(__file__).resolve().parents[1] / "netx_exports"
+"""The repository's folder of exports (shipped ones and the demo's own)."""
+
+SHIPPED_EXPORT = NETX_EXPORTS / "rat_small_synthetic.net"
+"""The export shipped with the project (``netx_exports/README.md`` says how it was made)."""
+
+DEMO_EXPORT = NETX_EXPORTS / "demo.net"
+"""Where the demo writes the export of the model it trained (ignored by git)."""
+
+DEMO_EPOCHS = 6
+DEMO_QAT_EPOCHS = 1
+"""Float epochs and quantization-aware epochs of the demo's training (about 2 min on 2 cores)."""
+
+BASELINE_MODELS = ("ridge", "kalman")
 
 
-def run_demo(out: Path, data: str = "synthetic", progress: bool = True) -> list[TrainSummary]:
-    """Train every demo model on ``data`` into ``out`` and print a results table."""
-    print(f"rat-lava demo on '{data}': training {', '.join(DEMO_MODELS)}")
-    print("(the RAT SNN and its Lava export join this demo when they are built)")
-    summaries = []
-    for model in DEMO_MODELS:
-        summary = train(model, data, out, train_config=TrainConfig(epochs=20), progress=progress)
-        print(f"  {model:<7} test R2 = {summary.test_r2:.4f}  ({summary.seconds:.1f} s)")
-        summaries.append(summary)
-    print()
-    print("| model  | test R2 | parameters | train time (s) |")
-    print("|--------|---------|------------|----------------|")
-    for s in summaries:
-        print(f"| {s.model:<6} | {s.test_r2:7.4f} | {s.parameters:10d} | {s.seconds:14.1f} |")
-    print(f"\ncheckpoints in {out}/")
-    return summaries
+def _reusable(checkpoint: Path, data: str, seed: int) -> bool:
+    """True when ``checkpoint`` is a finished demo training on ``data`` by this version."""
+    if not checkpoint.is_file():
+        return False
+    try:
+        meta = load_checkpoint(checkpoint)["meta"]
+    except RatLavaError:
+        return False
+    return (
+        meta.get("data") == data
+        and meta.get("seed") == seed
+        and meta.get("rat_lava_version") == __version__
+        and meta.get("qat", {}).get("epochs") == DEMO_QAT_EPOCHS
+        and meta.get("train_config", {}).get("epochs") == DEMO_EPOCHS
+    )
+
+
+def _train_rat(out: Path, data: str, seed: int, retrain: bool, progress: bool) -> float:
+    """Train (or reuse) ``out/rat.pt``; returns its PyTorch float test R^2."""
+    checkpoint = out / "rat.pt"
+    if not retrain and _reusable(checkpoint, data, seed):
+        print(f"reusing {checkpoint} (same data, seed and settings; --retrain trains again)")
+        return float(load_checkpoint(checkpoint)["meta"]["test_r2"])
+    cfg = replace(default_train_config("rat", seed=seed), epochs=DEMO_EPOCHS)
+    print(
+        f"training the small RAT SNN on '{data}' ({DEMO_EPOCHS} epochs + "
+        f"{DEMO_QAT_EPOCHS} quantization-aware)"
+    )
+    summary = train(
+        "rat", data, out, "small", cfg, progress, StageOptions(qat_epochs=DEMO_QAT_EPOCHS)
+    )
+    print(f"  trained in {summary.seconds:.0f} s, {summary.parameters} parameters")
+    return summary.test_r2
+
+
+def run_demo(
+    out: Path,
+    data: str = "synthetic",
+    progress: bool = True,
+    from_export: Path | None = None,
+    retrain: bool = False,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Run the main job (module docstring) into ``out``; returns the R^2 table printed."""
+    out.mkdir(parents=True, exist_ok=True)
+    r2: dict[str, float] = {}
+    if from_export is None:
+        r2["RAT, PyTorch float"] = _train_rat(out, data, seed, retrain, progress)
+        print(f"exporting to {DEMO_EXPORT}")
+        summary = export_checkpoint(out / "rat.pt", DEMO_EXPORT, data=data)
+        print(summary.report())
+        network = DEMO_EXPORT
+    else:
+        network = from_export
+        print(f"starting from the export {network} (no training)")
+    card_r2 = read_net(network).card.get("r2") or {}
+    if "quantized" in card_r2:
+        r2["RAT, quantized export (numpy)"] = float(card_r2["quantized"])
+    run_path = out / "sim_fixed.h5"
+    print(f"decoding in Lava sim-fixed with probes -> {run_path}")
+    print(run_network(network, data, "sim-fixed", run_path, probes=True))
+    run = read_run(run_path)
+    r2["RAT, Lava sim-fixed"] = r2_score(run.ground_truth, run.velocity).mean
+    for model in BASELINE_MODELS:
+        r2[model] = train(model, data, out / "baselines", progress=progress).test_r2
+    _print_results(r2, run, out)
+    return r2
+
+
+def _print_results(r2: dict[str, float], run, out: Path) -> None:
+    """The R^2 table, the Lava run's speed, its probe table, and the saved plots."""
+    print(
+        f"\ntest R2 on {run.meta.get('data')} ({run.steps} steps of "
+        f"{run.meta.get('dt', 0) * 1e3:g} ms):"
+    )
+    print("| decoder | test R2 |\n|---|---|")
+    for name, value in r2.items():
+        print(f"| {name} | {value:.4f} |")
+    speed, dt = run.timing.get("steps_per_s"), float(run.meta.get("dt", 0.0))
+    if speed:
+        print(
+            f"\nLava sim-fixed stepped at {speed:.0f} steps/s = {speed * dt:.2f} x real time "
+            f"(bins of {dt * 1e3:g} ms; latency {run.meta.get('latency_steps')} steps)"
+        )
+    if run.probes is not None:
+        print()
+        print(probe_summary(run.probes))
+    for path in save_plots([run], ["Lava sim-fixed"], out):
+        print(f"saved {path}")

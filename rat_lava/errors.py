@@ -11,3 +11,11 @@ class DataError(RatLavaError):
 
 class CheckpointError(RatLavaError):
     """A checkpoint is missing, corrupt, or not a rat-lava checkpoint of a known version."""
+
+
+class ExportError(RatLavaError):
+    """A model cannot be exported (not a RAT checkpoint, outside Loihi 2's ranges, ...)."""
+
+
+class NetFileError(RatLavaError):
+    """A .net file is missing, corrupt, inconsistent or written by a newer rat-lava."""

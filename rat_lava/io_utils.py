@@ -1,4 +1,5 @@
-"""File helpers: atomic writing (an output appears complete or not at all), zip read errors."""
+"""File helpers: atomic writing (an output appears complete or not at all), read errors of zip
+and HDF5 files."""
 
 from __future__ import annotations
 
@@ -50,3 +51,17 @@ EOFError and OSError on truncation, ValueError on undecodable member names or ne
 offsets, OverflowError on huge offsets, RuntimeError on encrypted members and its subclass
 NotImplementedError on unknown compression methods or zip versions.
 """
+
+
+HDF5_READ_ERRORS = (
+    OSError,
+    KeyError,
+    ValueError,
+    TypeError,
+    RuntimeError,
+    IndexError,
+    AttributeError,
+    UnicodeDecodeError,
+    OverflowError,
+)
+"""What h5py raises on a truncated, corrupt or malformed file (checksum failures are OSError)."""

@@ -24,3 +24,7 @@ class LavaProcessError(LavaRuntimeError):
 
 class LavaTimeoutError(LavaRuntimeError):
     """A Lava run, start or stop did not finish within its time limit (a stuck process)."""
+
+
+class BackendUnavailableError(RatLavaError):
+    """A decoding backend cannot run here (e.g. ``loihi2`` without Intel's lava-loihi)."""

@@ -28,16 +28,17 @@ import io
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
 from lava.magma.compiler.channels.pypychannel import CspRecvPort
+from lava.magma.core.model.model import AbstractProcessModel
 from lava.magma.core.process.message_interface_enum import ActorType
 from lava.magma.core.process.process import AbstractProcess
 from lava.magma.core.process.variable import Var
 from lava.magma.core.run_conditions import AbstractRunCondition, RunContinuous, RunSteps
-from lava.magma.core.run_configs import Loihi2SimCfg
+from lava.magma.core.run_configs import Loihi2SimCfg, RunConfig
 from lava.magma.runtime.mgmt_token_enums import MGMT_COMMAND, MGMT_RESPONSE, enum_equal
 from lava.magma.runtime.runtime import Runtime
 
@@ -45,6 +46,7 @@ from rat_lava.lava.errors import LavaProcessError, LavaRuntimeError, LavaTimeout
 from rat_lava.lava.processes.io.models import IO_MODELS
 
 SelectTag = Literal["fixed_pt", "floating_pt"]
+ModelOverrides = Mapping[type[AbstractProcess], type[AbstractProcessModel]]
 
 MIN_RUN_TIMEOUT_S = 30.0
 """Smallest default wall-clock limit of one ``run`` call, in seconds."""
@@ -63,15 +65,19 @@ POLL_S = 0.05
 """How often a waiting call checks the child processes, in seconds."""
 
 
-def sim_run_config(select_tag: SelectTag = "fixed_pt") -> Loihi2SimCfg:
+def sim_run_config(
+    select_tag: SelectTag = "fixed_pt", model_overrides: ModelOverrides | None = None
+) -> Loihi2SimCfg:
     """Run configuration of the CPU simulator for ``select_tag``.
 
     Adds tagged models for Lava's Injector and Extractor (see ``processes/io/models.py``), which
-    the stock selector cannot choose once a tag is set.
+    the stock selector cannot choose once a tag is set, and ``model_overrides`` (Process class ->
+    ProcessModel class, e.g. ``attention_run_config_overrides("decomposed")``).
     """
     if select_tag not in IO_MODELS:
         raise ValueError(f"select_tag must be one of {sorted(IO_MODELS)}, got {select_tag!r}")
-    return Loihi2SimCfg(select_tag=select_tag, exception_proc_model_map=dict(IO_MODELS[select_tag]))
+    models = {**IO_MODELS[select_tag], **(model_overrides or {})}
+    return Loihi2SimCfg(select_tag=select_tag, exception_proc_model_map=models)
 
 
 @contextlib.contextmanager
@@ -101,6 +107,11 @@ class GuardedRuntime:
         Any process of the graph; every process connected to it is compiled with it.
     select_tag:
         ``"fixed_pt"`` (bit-accurate integer models) or ``"floating_pt"``.
+    model_overrides:
+        ProcessModel to use per Process class (see ``sim_run_config``).
+    run_cfg:
+        A run configuration to compile with instead of the CPU simulator's (e.g. Lava's
+        ``Loihi2HwCfg``); ``select_tag`` and ``model_overrides`` are then not used.
     start_timeout_s, stop_timeout_s:
         Limits for starting the child processes and for a clean stop, in seconds.
 
@@ -113,11 +124,13 @@ class GuardedRuntime:
         process: AbstractProcess,
         *,
         select_tag: SelectTag = "fixed_pt",
+        model_overrides: ModelOverrides | None = None,
+        run_cfg: RunConfig | None = None,
         start_timeout_s: float = START_TIMEOUT_S,
         stop_timeout_s: float = STOP_TIMEOUT_S,
     ) -> None:
         self._process = process
-        self._run_cfg = sim_run_config(select_tag)
+        self._run_cfg = run_cfg or sim_run_config(select_tag, model_overrides)
         self._start_timeout_s = start_timeout_s
         self._stop_timeout_s = stop_timeout_s
         self._runtime: Runtime | None = None

@@ -6,6 +6,9 @@ Three ways to run T steps of the same network, side by side in one process:
 - ``continuous``: ``StreamingRun`` in lock step, one ``step`` per time step;
 - ``stepwise``: ``StreamingRun`` with one ``RunSteps(1)`` per time step.
 
+``--attention`` instead times the two ChannelAttention models (fused numpy, decomposed into
+Loihi-native leaves) on the same random q, k, v spike trains and checks that they agree.
+
 Start-up (compile + forking the children) is reported separately from the stepping rate.
 """
 
@@ -16,9 +19,19 @@ import time
 from typing import NamedTuple
 
 import numpy as np
+from lava.proc.io.source import RingBuffer
 
 from rat_lava.lava.io import counts_source, receive_all, sequence_extractor
 from rat_lava.lava.network import build_chain
+from rat_lava.lava.processes.attention.decomposition import (
+    DECOMPOSED_DELAY,
+    decomposition_counts,
+)
+from rat_lava.lava.processes.attention.models import (
+    ATTENTION_MODELS,
+    attention_run_config_overrides,
+)
+from rat_lava.lava.processes.attention.process import ChannelAttention
 from rat_lava.lava.runtime import GuardedRuntime
 from rat_lava.lava.streaming import StreamingRun
 from rat_lava.reference.network import LayerParams
@@ -77,15 +90,72 @@ def measure(mode: str, layers: list[LayerParams], counts: np.ndarray) -> SpeedRe
     return SpeedResult(mode, len(layers), steps, started - start, steps / (done - started))
 
 
+ATTENTION_SIZES = ((8, 16, 2), (16, 32, 4))
+"""(tokens, features, heads) of the small and paper presets."""
+
+
+def measure_attention(
+    model: str, spikes: np.ndarray, num_heads: int
+) -> tuple[SpeedResult, np.ndarray]:
+    """Time one ChannelAttention (delay 2) run with ``model`` ("fused"/"decomposed").
+
+    spikes: (3, T, N, d) binary q, k, v. Returns the timing (``layers`` = 1) and what the process
+    sent, (T, N * d) int64.
+    """
+    _, steps, tokens, features = spikes.shape
+    attention = ChannelAttention(
+        num_tokens=tokens, num_features=features, num_heads=num_heads, delay=DECOMPOSED_DELAY
+    )
+    for data, port in zip(spikes, (attention.q_in, attention.k_in, attention.v_in), strict=True):
+        RingBuffer(data=data.reshape(steps, -1).T).s_out.connect(port)
+    extractor = sequence_extractor(tokens * features, steps)
+    attention.a_out.connect(extractor.in_port)
+    start = time.perf_counter()
+    overrides = attention_run_config_overrides(model)
+    with GuardedRuntime(attention, model_overrides=overrides) as runtime:
+        started = time.perf_counter()
+        runtime.run(steps)
+        sent = receive_all(extractor, steps).astype(np.int64)
+        done = time.perf_counter()
+    return SpeedResult(model, 1, steps, started - start, steps / (done - started)), sent
+
+
+def attention_main(steps: int, rate: float) -> None:
+    """Print steps/s of both attention models for the small and paper sizes."""
+    header = ("model", "tokens", "feat", "heads", "neurons", "synapses", "start s", "steps/s")
+    print("{:>10} {:>6} {:>5} {:>5} {:>8} {:>9} {:>8} {:>8}  same output".format(*header))
+    rng = np.random.default_rng(1)
+    for tokens, features, heads in ATTENTION_SIZES:
+        spikes = (rng.random((3, steps, tokens, features)) < rate).astype(np.int32)
+        counts = decomposition_counts(tokens, heads, features // heads)
+        outputs = {}
+        for model in ATTENTION_MODELS:
+            r, outputs[model] = measure_attention(model, spikes, heads)
+            neurons, synapses = (
+                (counts.neurons, counts.synapses) if model == "decomposed" else ("-", "-")
+            )
+            same = np.array_equal(outputs[model], outputs["fused"])
+            print(
+                f"{model:>10} {tokens:>6} {features:>5} {heads:>5} {neurons:>8} {synapses:>9} "
+                f"{r.start_s:>8.2f} {r.steps_per_s:>8.0f}  {same}",
+                flush=True,
+            )
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Print steps/s for each chain depth and mode."""
+    """Print steps/s for each chain depth and mode (or of the attention models)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layers", type=int, nargs="+", default=[3, 7])
     parser.add_argument("--width", type=int, default=128)
     parser.add_argument("--channels", type=int, default=96)
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--modes", nargs="+", default=["batch", "continuous", "stepwise"])
+    parser.add_argument("--attention", action="store_true", help="time the attention models")
+    parser.add_argument("--rate", type=float, default=0.2, help="q, k, v spike probability")
     args = parser.parse_args(argv)
+    if args.attention:
+        attention_main(args.steps, args.rate)
+        return
     counts = np.random.default_rng(1).poisson(0.3, (args.steps, args.channels))
     header = ("mode", "layers", "steps", "start s", "steps/s", "x real time")
     print("{:>10} {:>6} {:>6} {:>8} {:>8} {:>11}".format(*header))

@@ -20,10 +20,11 @@ from typing import Literal
 
 import numpy as np
 from lava.magma.core.process.ports.ports import InPort, OutPort
+from lava.magma.core.run_configs import RunConfig
 from lava.proc.io.extractor import Extractor
 
 from rat_lava.lava.io import check_counts, stream_injector
-from rat_lava.lava.runtime import GuardedRuntime, SelectTag
+from rat_lava.lava.runtime import GuardedRuntime, ModelOverrides, SelectTag
 
 StreamMode = Literal["continuous", "stepwise"]
 
@@ -37,13 +38,16 @@ class StreamingRun:
     Parameters
     ----------
     graph_input:
-        InPort of the network (e.g. the first synapse's ``s_in``), (num_channels,).
+        InPort of the network (e.g. the first synapse's ``s_in``), (num_channels,), or a list of
+        InPorts that all take the counts.
     graph_output:
         OutPort of the network (e.g. the readout's ``s_out``), (num_outputs,).
     mode:
         ``"continuous"`` (lock-stepped free run) or ``"stepwise"`` (one RunSteps(1) per step).
     select_tag:
         ``"fixed_pt"`` or ``"floating_pt"``.
+    model_overrides, run_cfg:
+        Passed to ``GuardedRuntime`` (ProcessModels per Process class; another run config).
     step_timeout_s:
         Wall-clock limit of one ``step``; a stuck or failed simulation raises a
         ``LavaRuntimeError`` subclass and is stopped.
@@ -53,23 +57,28 @@ class StreamingRun:
 
     def __init__(
         self,
-        graph_input: InPort,
+        graph_input: InPort | list[InPort],
         graph_output: OutPort,
         *,
         mode: StreamMode = "continuous",
         select_tag: SelectTag = "fixed_pt",
+        model_overrides: ModelOverrides | None = None,
+        run_cfg: RunConfig | None = None,
         step_timeout_s: float = STEP_TIMEOUT_S,
     ) -> None:
         if mode not in ("continuous", "stepwise"):
             raise ValueError(f"mode must be 'continuous' or 'stepwise', got {mode!r}")
-        self._num_channels = int(np.prod(graph_input.shape))
+        inputs = graph_input if isinstance(graph_input, list) else [graph_input]
+        self._num_channels = int(np.prod(inputs[0].shape))
         self._injector = stream_injector(self._num_channels)
-        self._injector.out_port.connect(graph_input)
+        self._injector.out_port.connect(inputs)
         self._extractor = Extractor(shape=graph_output.shape, buffer_size=2)
         graph_output.connect(self._extractor.in_port)
         self._mode = mode
         self._step_timeout_s = step_timeout_s
-        self._runtime = GuardedRuntime(self._injector, select_tag=select_tag)
+        self._runtime = GuardedRuntime(
+            self._injector, select_tag=select_tag, model_overrides=model_overrides, run_cfg=run_cfg
+        )
         self._started = False
         self._steps = 0
 

@@ -46,6 +46,8 @@ class RATConfig:
         attention_delay: steps from the step Q, K, V spike to the step the attention product
             is emitted (0 = a process fed directly by the neuron ports, 1 = fed through
             Dense connections like every other layer, more for a multi-stage decomposition).
+            The default 2 is the Loihi-native decomposition: coincidence neurons one step
+            after Q, K, V spike, counting neurons one step later.
         attention: False gives the plain chain embed -> MLP -> readout.
         reparam: False replaces every Rep layer by one plain linear/conv with a bias, no BN.
         multi_timescale: False gives every RLIF neuron the time constant ``tau_single_s``.
@@ -70,7 +72,7 @@ class RATConfig:
     scale_grad: float = 10.0
     bn_gamma: float = 1.0
     recurrent_gain: float = 0.5
-    attention_delay: int = 1
+    attention_delay: int = 2
     attention: bool = True
     reparam: bool = True
     multi_timescale: bool = True

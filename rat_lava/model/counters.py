@@ -62,7 +62,12 @@ def attention_accumulates(
 
 def efficiency(network: FoldedNetwork, spikes: np.ndarray) -> Efficiency:
     """Activity and effective operations of ``network`` on spike counts (T, n_inputs)."""
-    outputs = network.run(spikes).outputs
+    return efficiency_of_outputs(network, network.run(spikes).outputs)
+
+
+def efficiency_of_outputs(network: FoldedNetwork, outputs: dict[str, np.ndarray]) -> Efficiency:
+    """Activity and effective operations of a run of ``network`` from the (T, size) output of
+    every node (``FoldedNetwork.run(...).outputs``, or outputs recorded from a Lava run)."""
     ops = {
         f"{conn.src}->{conn.dst}": effective_ops(outputs[conn.src], conn.weight)
         for conn in network.connections

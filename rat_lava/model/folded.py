@@ -14,7 +14,9 @@ Lava network must implement:
   u = trunc(u (4096 - current_decay) / 4096) + trunc(4096 I[t]);
   v = trunc(v (4096 - voltage_decay) / 4096) + u + trunc(4096 bias);
   "cuba" layers emit s = v > 4096 threshold and reset v to 0 where they spike; "integrator"
-  layers never spike and emit v / 4096.
+  layers never spike and emit v / 4096. A quantized network also keeps Lava's 24-bit states:
+  u wraps once (u > 2**23 becomes u - 2**24, u <= -2**23 becomes u + 2**24) and v saturates at
+  +-(2**23 - 1).
 * An attention product emits at step t, per head, Q (K^T V) of the q, k, v spikes emitted at
   step t - delay (integer counts, graded); its scale is the weight of the connection leaving it.
 * The decoded velocity at step t is the mean over the readout heads of the readout layer's
@@ -36,6 +38,7 @@ from typing import NamedTuple
 import numpy as np
 
 from rat_lava.model.config import DECAY_SCALE, WEIGHT_SCALE
+from rat_lava.reference.fixed_point import STATE_LIMIT
 
 INPUT = "input"
 """Name of the network's input (spike counts per channel, graded)."""
@@ -244,15 +247,21 @@ class FoldedNetwork:
                         drive += conn.weight @ outputs[conn.src][source_step]
                 if layer.recurrent is not None and t > 0:
                     drive += layer.recurrent @ outputs[layer.name][t - 1]
-                states[layer.name] = self._update(layer, *states[layer.name], drive, outputs, t)
+                states[layer.name] = self._update(
+                    layer, *states[layer.name], drive, outputs, t, self.quantized
+                )
             for product in self.products:
                 source_step = t - product.delay
                 if source_step >= 0:
                     inputs = (outputs[name][source_step] for name in product.inputs)
                     outputs[product.name][t] = product(*inputs)
-        layer = self.layer(self.readout)
-        readout = outputs[self.readout] * layer.voltage_decay / DECAY_SCALE
-        return Trace(readout.reshape(steps, self.readout_heads, 2).mean(axis=1), outputs)
+        return Trace(self.velocity(outputs[self.readout]), outputs)
+
+    def velocity(self, readout: np.ndarray) -> np.ndarray:
+        """Velocity (T, 2) from the readout layer's output v (T, size), in model units: the mean
+        over heads of v * voltage_decay / 4096."""
+        scaled = readout * self.layer(self.readout).voltage_decay / DECAY_SCALE
+        return scaled.reshape(len(scaled), self.readout_heads, 2).mean(axis=1)
 
     def simulate(self, spikes: np.ndarray) -> np.ndarray:
         """Decoded velocity (T, 2) for spike counts (T, n_inputs)."""
@@ -266,12 +275,21 @@ class FoldedNetwork:
         drive: np.ndarray,
         outputs: dict[str, np.ndarray],
         t: int,
+        state_limits: bool,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """One step of a layer's neurons; writes its output at step t, returns (u, v)."""
+        """One step of a layer's neurons; writes its output at step t, returns (u, v).
+
+        ``state_limits``: keep u and v to Lava's 24 bits (u wraps, v saturates).
+        """
         u = np.trunc(u * (DECAY_SCALE - layer.current_decay) / DECAY_SCALE)
         u = u + np.trunc(drive * DECAY_SCALE)
+        if state_limits:
+            u = np.where(u > STATE_LIMIT, u - 2 * STATE_LIMIT, u)
+            u = np.where(u <= -STATE_LIMIT, u + 2 * STATE_LIMIT, u)
         v = np.trunc(v * (DECAY_SCALE - layer.voltage_decay) / DECAY_SCALE)
         v = v + u + np.trunc(layer.bias * DECAY_SCALE)
+        if state_limits:
+            v = np.clip(v, -STATE_LIMIT + 1, STATE_LIMIT - 1)
         if layer.kind == "integrator":
             outputs[layer.name][t] = v / DECAY_SCALE
             return u, v

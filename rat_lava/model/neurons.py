@@ -9,6 +9,8 @@ also Lava's fixed-point LIF: 24-bit u and v, weights x 64 shifted left by 6)::
 
 ``trunc`` rounds toward zero, ``I[t]`` is the synaptic input plus the recurrent input
 ``R s[t-1]`` and ``b`` the neuron's constant bias (Lava ``bias_mant`` = 64 b, ``bias_exp`` 6).
+In quantization-aware passes u and v also keep Lava's 24-bit limits: u wraps once (u > 2**23
+becomes u - 2**24, u <= -2**23 becomes u + 2**24) and v saturates at +-(2**23 - 1).
 This is bit for bit what ``slayer.neuron.cuba.Neuron`` computes (plus the bias), fused with the
 recurrence into one loop with a hand-written backward pass. A non-spiking layer (the readout's
 leaky integrators) outputs v[t] / 4096 and never resets.
@@ -34,6 +36,7 @@ from torch import nn
 from rat_lava.lavadl import slayer
 from rat_lava.model.config import DECAY_SCALE, WEIGHT_SCALE, RATConfig
 from rat_lava.model.folded import NeuronLayer
+from rat_lava.reference.fixed_point import STATE_LIMIT
 
 _cuba = slayer.neuron.cuba
 BIAS_LIMIT = 1 << 12
@@ -68,6 +71,13 @@ class _Spec(NamedTuple):
     surrogate_center: float
     surrogate_tau: float
     surrogate_scale: float
+    state_limits: bool
+
+
+def _wrap_current(u: torch.Tensor) -> torch.Tensor:
+    """Lava's single wrap of a 24-bit current: u > 2**23 -> u - 2**24, u <= -2**23 -> u + 2**24."""
+    u = torch.where(u > STATE_LIMIT, u - 2 * STATE_LIMIT, u)
+    return torch.where(u <= -STATE_LIMIT, u + 2 * STATE_LIMIT, u)
 
 
 def _to_loop(x: torch.Tensor, spec: _Spec) -> torch.Tensor:
@@ -120,7 +130,11 @@ class _CubaDynamics(torch.autograd.Function):
             if rec_t is not None:
                 drive = torch.addmm(drive.view(rows, -1), s.view(rows, -1), rec_t).view_as(s)
             u = (u * keep_u).long() + (drive * DECAY_SCALE).long()
+            if spec.state_limits:
+                u = _wrap_current(u)
             v = (v * keep_v).long() + u + bias_int
+            if spec.state_limits:
+                v = v.clamp_(-STATE_LIMIT + 1, STATE_LIMIT - 1)
             currents[t], voltages[t] = u, v
             if spikes is not None:
                 fired = v > spec.threshold
@@ -291,7 +305,8 @@ class RLIF(nn.Module):
         """Spikes (or integrator voltages) (B, T, size) for synaptic input (B, T, size).
 
         ``bias`` (size,) is the constant part of the input (see ``voltage_bias``); with
-        ``quantize`` biases are rounded to Lava's grid and recurrent weights to 8 bit.
+        ``quantize`` biases are rounded to Lava's grid, recurrent weights to 8 bit, and u and v
+        kept to Lava's 24 bits (u wraps, v saturates).
         """
         if current.shape[-1] != self.size:
             raise ValueError(f"expected {self.size} input features, got {current.shape[-1]}")
@@ -307,6 +322,7 @@ class RLIF(nn.Module):
             surrogate_center=threshold + self.neuron.threshold_eps,
             surrogate_tau=self.neuron.tau_rho * _cuba.TAU_RHO_MULT,
             surrogate_scale=self.neuron.scale_rho * _cuba.SCALE_RHO_MULT,
+            state_limits=quantize,
         )
         return _CubaDynamics.apply(
             current, bias, current_decay, voltage_decay, self.recurrent_matrix(quantize), spec

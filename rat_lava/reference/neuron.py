@@ -1,4 +1,5 @@
-"""Neurons as Lava's fixed-point models compute them: CUBA LIF and Sigma (graded integrator).
+"""Neurons as Lava's fixed-point models compute them: CUBA LIF, the graded leaky integrator
+(GradedIntegrator: LIF without spikes, sends v) and Sigma (graded integrator without leak).
 
 LIF mirrors ``lava/proc/lif/models.py`` ``AbstractPyLifModelFixed`` + ``PyLifModelBitAcc``;
 one time step, in this order:
@@ -74,21 +75,35 @@ def lif_bias(params: LIFParams, n: int) -> np.ndarray:
     return np.where(exp >= 0, mant << np.maximum(exp, 0), mant >> np.maximum(-exp, 0))
 
 
-def lif_step(params: LIFParams, state: LIFState, a_in: np.ndarray) -> tuple[np.ndarray, LIFState]:
-    """One time step of ``n`` LIF neurons.
-
-    a_in: (n,) summed synaptic input of this step (int32 values from the synapses).
-    Returns (spikes (n,) bool, new state).
-    """
+def _subthreshold(params: LIFParams, state: LIFState, a_in: np.ndarray) -> LIFState:
+    """Steps 1 and 2 of the module docstring: new (u, v) before any spike."""
     n = state.u.shape[0]
     activation = wrap_int32(wrap_int32(a_in) << MANTISSA_SHIFT)
     u = wrap_int32(_decay(state.u, np.asarray(params.du) + CURRENT_DECAY_OFFSET) + activation)
     u = np.where(u > STATE_LIMIT, u - 2 * STATE_LIMIT, u)
     u = np.where(u <= -STATE_LIMIT, u + 2 * STATE_LIMIT, u)
     v = _decay(state.v, params.dv) + u + lif_bias(params, n)
-    v = np.clip(v, -STATE_LIMIT + 1, STATE_LIMIT - 1)
+    return LIFState(u, np.clip(v, -STATE_LIMIT + 1, STATE_LIMIT - 1))
+
+
+def lif_step(params: LIFParams, state: LIFState, a_in: np.ndarray) -> tuple[np.ndarray, LIFState]:
+    """One time step of ``n`` LIF neurons.
+
+    a_in: (n,) summed synaptic input of this step (int32 values from the synapses).
+    Returns (spikes (n,) bool, new state).
+    """
+    u, v = _subthreshold(params, state, a_in)
     spikes = v > (np.asarray(params.vth, dtype=np.int64) << MANTISSA_SHIFT)
     return spikes, LIFState(u, np.where(spikes, 0, v))
+
+
+def integrator_step(
+    params: LIFParams, state: LIFState, a_in: np.ndarray
+) -> tuple[np.ndarray, LIFState]:
+    """One time step of ``rat_lava.lava.processes.integrator`` GradedIntegrator neurons: the LIF
+    update without spikes or reset (``params.vth`` is unused). Returns (v (n,), new state)."""
+    new = _subthreshold(params, state, a_in)
+    return new.v, new
 
 
 def sigma_init(n: int) -> SigmaState:

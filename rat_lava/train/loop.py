@@ -32,12 +32,18 @@ RESUME_FORMAT = "rat-lava-resume"
 
 @dataclass
 class TrainConfig:
-    """Optimisation settings. Durations are in seconds and converted with the data's dt."""
+    """Optimisation settings. Durations are in seconds and converted with the data's dt.
+
+    ``decay_lr`` is the learning rate of neuron decay parameters (parameter names containing
+    ``current_decay`` or ``voltage_decay``; slayer units, 4096 = the whole state lost per step),
+    which train without weight decay; None trains them like every other parameter.
+    """
 
     epochs: int = 30
     batch_size: int = 16
     lr: float = 3e-3
     weight_decay: float = 1e-2
+    decay_lr: float | None = None
     patience: int = 6
     window_s: float = 2.0
     stride_s: float = 1.0
@@ -103,6 +109,25 @@ def _batches(
     return batches
 
 
+DECAY_PARAMETERS = ("current_decay", "voltage_decay")
+"""Name parts of neuron decay parameters, which ``TrainConfig.decay_lr`` applies to."""
+
+
+def _param_groups(
+    named: Sequence[tuple[str, nn.Parameter]], cfg: TrainConfig
+) -> list[dict[str, Any]]:
+    """AdamW parameter groups: decays in their own group when ``cfg.decay_lr`` is set."""
+    if cfg.decay_lr is None:
+        return [{"params": [p for _, p in named]}]
+    is_decay = [any(part in n for part in DECAY_PARAMETERS) for n, _ in named]
+    rest = [p for (_, p), d in zip(named, is_decay, strict=True) if not d]
+    decays = [p for (_, p), d in zip(named, is_decay, strict=True) if d]
+    groups = [{"params": rest}] if rest else []
+    if decays:
+        groups.append({"params": decays, "lr": cfg.decay_lr, "weight_decay": 0.0})
+    return groups
+
+
 def _save_resume(path: Path, state: dict[str, Any]) -> None:
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
@@ -151,10 +176,13 @@ def train_torch_model(
     model.to(device)
     scale = velocity_scale(train)
     scale_t = torch.from_numpy(scale).to(device)
-    params = [p for n, p in model.named_parameters() if trainable is None or trainable(n)]
+    named = [(n, p) for n, p in model.named_parameters() if trainable is None or trainable(n)]
     for name, param in model.named_parameters():
         param.requires_grad_(trainable is None or trainable(name))
-    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    params = [p for _, p in named]
+    optimizer = torch.optim.AdamW(
+        _param_groups(named, cfg), lr=cfg.lr, weight_decay=cfg.weight_decay
+    )
     batches_per_epoch = len(_batches(train, cfg, 0))
     total_steps = max(1, cfg.epochs * batches_per_epoch)
     schedule = torch.optim.lr_scheduler.LambdaLR(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from torch import nn
 
 from rat_lava.baselines.gru import GRUConfig, GRUDecoder
+from rat_lava.train.loop import TrainConfig
 
 TORCH_MODELS = ("rat", "gru")
 
@@ -17,6 +18,22 @@ ABLATIONS = {
     "single-timescale": {"multi_timescale": False},
 }
 """RAT ablation switches of the CLI (``--ablation``) and the config fields they set."""
+
+
+TRAIN_DEFAULTS: dict[str, dict[str, Any]] = {
+    "gru": {},
+    "rat": {"lr": 0.01},
+}
+"""Per-model changes to the ``TrainConfig`` defaults (measured on the synthetic default)."""
+
+
+def default_train_config(kind: str, **overrides: Any) -> TrainConfig:
+    """The optimisation settings ``rat-lava train --model kind`` uses, with ``overrides``.
+
+    Models without an entry in ``TRAIN_DEFAULTS`` (the classical baselines) get TrainConfig's
+    defaults; they use only its seed.
+    """
+    return replace(TrainConfig(), **{**TRAIN_DEFAULTS.get(kind, {}), **overrides})
 
 
 def default_config(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,13 @@ from rat_lava.errors import CheckpointError, DataError
 from rat_lava.metrics import parameter_count, r2_score
 from rat_lava.train.checkpoint import load_checkpoint, save_checkpoint
 from rat_lava.train.loop import TrainConfig, predict_sequence, remove_resume, train_torch_model
-from rat_lava.train.models import ABLATIONS, TORCH_MODELS, build_torch_model, default_config
+from rat_lava.train.models import (
+    ABLATIONS,
+    TORCH_MODELS,
+    build_torch_model,
+    default_config,
+    default_train_config,
+)
 from rat_lava.train.regularizers import (
     FiringRateBound,
     apply_masks,
@@ -33,7 +39,13 @@ FINETUNE_MODES = ("full", "input-only")
 
 @dataclass
 class StageOptions:
-    """How to train: the stage, its initial checkpoint and the RAT-specific options."""
+    """How to train: the stage, its initial checkpoint and the RAT-specific options.
+
+    ``qat_epochs`` > 0 adds quantization-aware fine-tuning after float training (and pruning):
+    that many epochs with ``RATConfig.quantize`` set (the forward pass on Lava's fixed-point
+    grid), at ``qat_lr`` (default: ``QAT_LR_FACTOR`` times the float learning rate). The
+    checkpoint then has ``config["quantize"] = True`` and records the phase in ``meta["qat"]``.
+    """
 
     stage: str = "single"
     init: Path | None = None
@@ -43,6 +55,12 @@ class StageOptions:
     rate_bound_hz: float | None = None
     prune_sparsity: float | None = None
     prune_rounds: int = 3
+    qat_epochs: int = 0
+    qat_lr: float | None = None
+
+
+QAT_LR_FACTOR = 0.1
+"""Default learning rate of quantization-aware fine-tuning, relative to the float phase's."""
 
 
 @dataclass
@@ -78,6 +96,10 @@ def _check_options(model: str, opts: StageOptions) -> None:
             raise DataError(f"unknown ablation {name!r}; choose from {', '.join(ABLATIONS)}")
     if opts.prune_sparsity is not None and not 0.0 < opts.prune_sparsity < 1.0:
         raise DataError(f"--prune must be a sparsity in (0, 1), got {opts.prune_sparsity}")
+    if opts.qat_epochs < 0:
+        raise DataError(f"--qat-epochs must be 0 or more, got {opts.qat_epochs}")
+    if opts.qat_epochs and model != "rat":
+        raise DataError("--qat-epochs applies to --model rat only")
 
 
 def _initial_model(
@@ -134,7 +156,7 @@ def train(
     """Train ``model`` on ``data`` as ``options`` says and write ``out/<model>.pt``."""
     opts = options or StageOptions()
     _check_options(model, opts)
-    cfg = train_config or TrainConfig()
+    cfg = train_config or default_train_config(model)
     started = time.perf_counter()
     sessions = load_data(data)
     target = sessions[0]
@@ -147,6 +169,7 @@ def train(
         "stage": opts.stage,
         "train_fraction": opts.train_fraction,
         "seed": cfg.seed,
+        "train_config": asdict(cfg),
         "rat_lava_version": __version__,
     }
     out.mkdir(parents=True, exist_ok=True)
@@ -179,6 +202,7 @@ def train(
             trainable=trainable,
             progress=progress,
         )
+        masks = None
         for round_ in range(1, (opts.prune_rounds if opts.prune_sparsity else 0) + 1):
             masks = magnitude_masks(net, opts.prune_sparsity * round_ / opts.prune_rounds)
             apply_masks(net, masks)
@@ -194,6 +218,34 @@ def train(
                 after_step=lambda m=masks: apply_masks(net, m),
                 progress=progress,
             )
+        meta["train"] = {
+            "epochs_run": result.epochs_run,
+            "best_epoch": result.best_epoch,
+            "windows_per_s": result.windows_per_s,
+        }
+        if opts.qat_epochs:
+            # quantization-aware fine-tuning: the forward pass computes what the export runs
+            net.config = replace(net.config, quantize=True)
+            config = {**config, "quantize": True}
+            qat_cfg = replace(cfg, epochs=opts.qat_epochs, lr=opts.qat_lr or cfg.lr * QAT_LR_FACTOR)
+            resumes.append(out / f"{model}.qat.resume")
+            result, scale = train_torch_model(
+                net,
+                plan.train,
+                plan.val,
+                qat_cfg,
+                resume_path=resumes[-1],
+                extra_loss=bound,
+                trainable=trainable,
+                after_step=None if masks is None else lambda m=masks: apply_masks(net, m),
+                progress=progress,
+            )
+            meta["qat"] = {
+                "epochs": qat_cfg.epochs,
+                "lr": qat_cfg.lr,
+                "epochs_run": result.epochs_run,
+                "best_epoch": result.best_epoch,
+            }
         if opts.prune_sparsity:
             extra["weight_sparsity"] = weight_sparsity(net)
         if bound is not None:
@@ -201,11 +253,6 @@ def train(
         test_r2, per_dim = _evaluate(net, plan, scale)
         state = net.state_dict()
         meta["velocity_scale"] = scale.tolist()
-        meta["train"] = {
-            "epochs_run": result.epochs_run,
-            "best_epoch": result.best_epoch,
-            "windows_per_s": result.windows_per_s,
-        }
         val_r2 = result.best_val_r2
     meta.update(test_r2=test_r2, test_r2_per_dim=per_dim, val_r2=val_r2, **extra)
     save_checkpoint(checkpoint, model, config, state, meta)

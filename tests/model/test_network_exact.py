@@ -130,7 +130,7 @@ def test_impulse_reaches_the_output_after_latency_steps(overrides: dict) -> None
 
 
 def test_latency_counts_every_connection() -> None:
-    assert RATSNN(tiny_config(), CHANNELS, CONDITIONS).latency_steps == 7
+    assert RATSNN(tiny_config(), CHANNELS, CONDITIONS).latency_steps == 8
     assert RATSNN(tiny_config(attention_delay=0), CHANNELS, CONDITIONS).latency_steps == 6
     assert RATSNN(tiny_config(attention=False), CHANNELS, CONDITIONS).latency_steps == 3
 

@@ -449,3 +449,85 @@ def npz_members(draw) -> dict[str, object]:
         else:
             members[key] = draw(npz_member_values(key))
     return members
+
+
+# ---------------------------------------------------------------- HDF5 edits of any file
+# (``Replace``, ``Drop``, ``MakeGroup`` and ``DeclareHuge`` above take any path as well)
+
+
+@dataclass(frozen=True)
+class SetAttribute:
+    """Attribute ``key`` of object ``path`` is ``value`` (added if it was absent)."""
+
+    path: str
+    key: str
+    value: object
+
+    def apply(self, path: Path) -> None:
+        with h5py.File(path, "r+") as handle:
+            if self.path in handle:
+                handle[self.path].attrs[self.key] = self.value
+
+
+@dataclass(frozen=True)
+class DropAttribute:
+    """Delete attribute ``key`` of object ``path``."""
+
+    path: str
+    key: str
+
+    def apply(self, path: Path) -> None:
+        with h5py.File(path, "r+") as handle:
+            if self.path in handle and self.key in handle[self.path].attrs:
+                del handle[self.path].attrs[self.key]
+
+
+@dataclass(frozen=True)
+class SetElement:
+    """Element ``index`` (flat, modulo the size) of numeric dataset ``path`` holds ``value``,
+    clipped to the dataset's integer range (NaN and inf stay for float datasets)."""
+
+    path: str
+    index: int
+    value: float
+
+    def apply(self, path: Path) -> None:
+        with h5py.File(path, "r+") as handle:
+            ds = handle.get(self.path)
+            if not isinstance(ds, h5py.Dataset) or ds.dtype.kind not in "iubf" or ds.size == 0:
+                return
+            data = np.array(ds[()])
+            flat = data.reshape(-1)
+            if ds.dtype.kind == "f":
+                flat[self.index % flat.size] = self.value
+            elif ds.dtype.kind == "b":
+                flat[self.index % flat.size] = bool(self.value)
+            elif np.isfinite(self.value):
+                limits = np.iinfo(ds.dtype)
+                flat[self.index % flat.size] = int(max(limits.min, min(limits.max, self.value)))
+            ds[()] = data
+
+
+def attribute_values() -> st.SearchStrategy:
+    """Values an HDF5 attribute can hold that a reader must refuse or read correctly."""
+    text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+    return st.one_of(
+        text.filter(lambda s: len(s) <= 80),
+        st.integers(-(2**63), 2**63 - 1),
+        st.floats(),
+        st.booleans(),
+        st.binary(max_size=8).filter(lambda b: b"\x00" not in b).map(np.bytes_),
+        hnp.arrays(
+            st.sampled_from([np.int64, np.float64, np.int8, np.bool_]),
+            hnp.array_shapes(min_dims=1, max_dims=2, max_side=3),
+        ),
+    )
+
+
+def element_values() -> st.SearchStrategy[float]:
+    """Values for ``SetElement``: near the Loihi 2 ranges, far outside them, and non-finite."""
+    return st.one_of(
+        st.integers(-300, 5000).map(float),
+        st.integers(-(2**40), 2**40).map(float),
+        st.sampled_from([np.nan, np.inf, -np.inf, 1e300]),
+    )

@@ -1,0 +1,127 @@
+"""Instantiate the Lava processes of a ``LavaGraph`` and choose their ProcessModels.
+
+Leaves (standard Lava processes except the two marked):
+
+- a population -> ``lava.proc.lif.process.LIF`` (CUBA layers) or ``GradedIntegrator`` (the
+  readout, marked: ``rat_lava.lava.processes.integrator``);
+- a synapse -> ``lava.proc.dense.process.Dense``, or ``DelayDense`` with per-synapse delays;
+- an attention product -> ``ChannelAttention`` (marked: ``rat_lava.lava.processes.attention``),
+  run by one of its ProcessModels, ``attention_model``: ``"fused"`` (vectorised numpy, one CPU
+  process) or ``"decomposed"`` (a SubProcessModel of Loihi-native leaves, fixed point only).
+
+``model_overrides`` gives the ``exception_proc_model_map`` entries for the CPU simulator: the
+attention model, and DelayDense models that cache their delay matrix (bit-exact with Lava's
+own, much faster on the CPU; ``rat_lava.lava.processes.delay_dense``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from lava.magma.core.process.ports.ports import InPort, OutPort
+from lava.magma.core.process.process import AbstractProcess
+from lava.proc.dense.process import DelayDense, Dense
+from lava.proc.lif.process import LIF
+
+from rat_lava.lava.graph import LavaGraph, Population, Synapse
+from rat_lava.lava.processes.attention.models import (
+    ATTENTION_MODELS,
+    attention_run_config_overrides,
+)
+from rat_lava.lava.processes.attention.process import ChannelAttention
+from rat_lava.lava.processes.delay_dense.models import (
+    PyDelayDenseModelCachedFixed,
+    PyDelayDenseModelCachedFloat,
+)
+from rat_lava.lava.processes.integrator.process import GradedIntegrator
+from rat_lava.model.folded import INPUT
+
+__all__ = ["ATTENTION_MODELS", "LavaNetwork", "build_network", "model_overrides"]
+
+
+def model_overrides(graph: LavaGraph, attention_model: str) -> dict[type, type]:
+    """Process class -> ProcessModel class for running ``graph`` in the CPU simulator.
+
+    The fused attention model computes an integer product of spikes and serves both precisions;
+    the decomposed one is fixed point only.
+    """
+    if attention_model == "decomposed" and graph.precision != "fixed":
+        raise ValueError("the decomposed attention model runs in fixed point only")
+    delay_dense = (
+        PyDelayDenseModelCachedFixed if graph.precision == "fixed" else PyDelayDenseModelCachedFloat
+    )
+    return {**attention_run_config_overrides(attention_model), DelayDense: delay_dense}
+
+
+@dataclass
+class LavaNetwork:
+    """The instantiated processes of a graph.
+
+    inputs: InPorts that take the input counts (C,) (connect a source to all of them).
+    output: the readout's OutPort (readout size,), v every step.
+    spikes: OutPort of every CUBA population, by population name.
+    processes: every process, by population, product or synapse name.
+    """
+
+    graph: LavaGraph
+    inputs: list[InPort]
+    output: OutPort
+    spikes: dict[str, OutPort]
+    processes: dict[str, AbstractProcess]
+
+
+def build_network(graph: LavaGraph) -> LavaNetwork:
+    """Create and connect the Lava processes of ``graph``."""
+    procs: dict[str, AbstractProcess] = {pop.name: _neurons(pop) for pop in graph.populations}
+    for product in graph.products:
+        attention = ChannelAttention(
+            num_tokens=product.tokens,
+            num_features=product.heads * product.head_features,
+            num_heads=product.heads,
+            shift=0,
+            delay=product.delay,
+        )
+        procs[product.q].s_out.connect(attention.q_in)
+        procs[product.k].s_out.connect(attention.k_in)
+        procs[product.v].s_out.connect(attention.v_in)
+        procs[product.name] = attention
+    inputs = []
+    for synapse in graph.synapses:
+        dense = _synapse(synapse)
+        dense.a_out.connect(procs[synapse.dst].a_in)
+        if synapse.src == INPUT:
+            inputs.append(dense.s_in)
+        elif isinstance(procs[synapse.src], ChannelAttention):
+            procs[synapse.src].a_out.connect(dense.s_in)
+        else:
+            procs[synapse.src].s_out.connect(dense.s_in)
+        procs[synapse.name] = dense
+    spikes = {pop.name: procs[pop.name].s_out for pop in graph.populations if pop.kind == "cuba"}
+    return LavaNetwork(graph, inputs, procs[graph.readout].s_out, spikes, procs)
+
+
+def _neurons(pop: Population) -> LIF | GradedIntegrator:
+    kwargs = {
+        "shape": (pop.size,),
+        "du": pop.du,
+        "dv": pop.dv,
+        "bias_mant": pop.bias_mant,
+        "bias_exp": pop.bias_exp,
+        "name": pop.name,
+    }
+    if pop.kind == "integrator":
+        return GradedIntegrator(**kwargs)
+    return LIF(vth=pop.vth, **kwargs)
+
+
+def _synapse(synapse: Synapse) -> Dense:
+    kwargs = {
+        "weights": np.asarray(synapse.weights),
+        "weight_exp": synapse.weight_exp,
+        "num_message_bits": synapse.num_message_bits,
+        "name": synapse.name,
+    }
+    if synapse.delays is None:
+        return Dense(**kwargs)
+    return DelayDense(delays=synapse.delays, **kwargs)

@@ -1,0 +1,316 @@
+"""``LavaDecoder``: spike counts in, velocity out, through a Lava run of the deployed network.
+
+One interface for every backend, with the same outputs and shapes:
+
+- ``"sim-fixed"``: Lava's CPU simulator with the bit-accurate ``fixed_pt`` models; equals the
+  quantized model, ``FoldedNetwork.run`` and ``rat_lava.reference.deployed`` bit for bit;
+- ``"sim-float"``: the simulator's ``floating_pt`` models with the network's float parameters
+  (no 1/4096 grid, no 24-bit limits);
+- ``"loihi2"``: Loihi 2 through Lava's ``Loihi2HwCfg``; needs Intel's lava-loihi extension.
+
+Latency: the velocity of row t (``decode``) or of the t-th ``step`` call is the network's estimate
+for bin t. The network sees bin t ``latency_steps`` steps later (one step per synapse on the
+longest path plus the attention delay; 8 steps = 32 ms for the default small preset at 4 ms), and
+the model was trained with exactly that alignment, so nothing is shifted in time beyond Lava's
+own one-step offset: the source sends bin t at Lava step t + 1 and what the readout sends at that
+step is returned as row t. ``decode`` and ``step`` therefore give the same rows, and both equal
+the model's outputs. Velocities are in data units (model output times ``velocity_scale``).
+
+Outputs leave the run through one ``Recorder`` process (``rat_lava.lava.processes.recorder``)
+that collects every recorded port, so recording more ports adds no Lava process. Probes
+(``probes=True``, whole-sequence runs): in simulation it records what every leaf sent at every
+step (the source's counts, every population's spikes, the readout, every attention product) and
+``rat_lava.probes.probes_from_outputs`` counts per-core activity on those recorded outputs and
+models energy and time; on ``loihi2``, lava-loihi's profilers are attached to the run and give
+measured numbers (``rat_lava.probes.loihi2``). Either way ``.probes`` holds the ``ProbeReport``
+of the last run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from rat_lava.errors import DataError
+from rat_lava.lava.builder import build_network, model_overrides
+from rat_lava.lava.errors import BackendUnavailableError
+from rat_lava.lava.graph import MAX_INPUT_COUNT, LavaGraph
+from rat_lava.lava.io import check_counts, counts_source, receive_all
+from rat_lava.lava.processes.attention.models import attention_run_config_overrides
+from rat_lava.lava.processes.recorder.models import recorder_overrides
+from rat_lava.lava.processes.recorder.process import Recorder
+from rat_lava.lava.runtime import GuardedRuntime, ModelOverrides
+from rat_lava.lava.streaming import StreamingRun
+from rat_lava.model.folded import INPUT, FoldedNetwork
+from rat_lava.probes.cores import CoreLimits
+from rat_lava.probes.energy import EnergyModel
+from rat_lava.probes.loihi2 import Loihi2Profilers, loihi2_callbacks, report_from_profilers
+from rat_lava.probes.report import ProbeReport
+from rat_lava.probes.simulated import probes_from_outputs
+
+Backend = Literal["sim-float", "sim-fixed", "loihi2"]
+BACKENDS: tuple[str, ...] = ("sim-float", "sim-fixed", "loihi2")
+
+CHUNK_STEPS = 1000
+"""A whole-sequence decode runs in chunks of this many steps and empties its output buffers
+after each, so memory does not grow with the sequence length."""
+
+LAVA_LOIHI_MISSING = (
+    "backend 'loihi2' needs Intel's lava-loihi extension, which is not installed in this Python "
+    "environment; it is available only to members of the Intel Neuromorphic Research Community "
+    "(INRC), who download it from the INRC and install it next to lava-nc"
+)
+
+
+@dataclass
+class Decoded:
+    """Result of ``LavaDecoder.record``.
+
+    velocity: (T, 2) in data units. spikes: spikes per step (T,) of every spiking layer, by the
+    layer names of the FoldedNetwork. outputs: with simulation probes, the (T, size) output of
+    every network node (``"input"``, layers, products) as recorded from the run, else empty.
+    probes: the run's ``ProbeReport`` when probes are on. timing: wall-clock seconds of the run,
+    ``start_s`` (build, compile, start), ``run_s`` (stepping), ``probe_s`` (counting probes),
+    ``total_s`` (all, stop included), and ``steps_per_s`` (steps / run_s).
+    """
+
+    velocity: np.ndarray
+    spikes: dict[str, np.ndarray]
+    outputs: dict[str, np.ndarray] = field(default_factory=dict)
+    probes: ProbeReport | None = None
+    timing: dict[str, float] = field(default_factory=dict)
+
+
+class LavaDecoder:
+    """Decode velocity from spike counts with a deployed RAT network run in Lava.
+
+    Parameters
+    ----------
+    network:
+        A ``.net`` file written by ``rat-lava export`` or a ``FoldedNetwork``.
+    backend:
+        ``"sim-fixed"`` (default), ``"sim-float"`` or ``"loihi2"``.
+    attention_model:
+        ProcessModel of the attention product: ``"fused"`` (default in simulation) or
+        ``"decomposed"`` (Loihi-native leaves; default on ``loihi2``).
+    velocity_scale:
+        (2,) data units per model unit; default: the file's ``velocity_scale``, else 1.
+    timeout_s:
+        Wall-clock limit of one chunk of ``decode`` and of one ``step``, in seconds (default:
+        ``GuardedRuntime`` and ``StreamingRun`` limits). A Lava error or a stuck run ends with a
+        ``LavaRuntimeError`` and all Lava processes stopped.
+    overrides:
+        Further ProcessModel choices (Process class -> ProcessModel class) for the simulator.
+    probes:
+        Record per-core activity, energy and time of every ``decode`` / ``record`` run into
+        ``.probes`` (see the module docstring); ``step`` is not probed.
+    core_limits, energy_model:
+        Per-core limits of the core map and per-operation constants of the energy model used
+        by simulation probes (defaults ``CoreLimits()``, ``EnergyModel()``).
+
+    ``step`` keeps one simulation running between calls; ``reset`` or ``close`` ends it (use the
+    decoder as a context manager).
+    """
+
+    def __init__(
+        self,
+        network: str | os.PathLike | FoldedNetwork,
+        backend: Backend = "sim-fixed",
+        *,
+        attention_model: str | None = None,
+        velocity_scale: np.ndarray | None = None,
+        timeout_s: float | None = None,
+        overrides: ModelOverrides | None = None,
+        probes: bool = False,
+        core_limits: CoreLimits | None = None,
+        energy_model: EnergyModel | None = None,
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        if backend == "loihi2" and not _lava_loihi_installed():
+            raise BackendUnavailableError(LAVA_LOIHI_MISSING)
+        card: dict = {}
+        if not isinstance(network, FoldedNetwork):
+            from rat_lava.export.netfile import read_net
+
+            net_file = read_net(Path(network))
+            network, card = net_file.network, net_file.card
+        self.backend = backend
+        self.attention_model = attention_model or ("decomposed" if backend == "loihi2" else "fused")
+        precision = "float" if backend == "sim-float" else "fixed"
+        self.graph = LavaGraph.from_network(network, precision)
+        scale = velocity_scale if velocity_scale is not None else card.get("velocity_scale", 1.0)
+        self.velocity_scale = np.broadcast_to(np.asarray(scale, dtype=np.float64), (2,)).copy()
+        if backend == "loihi2":  # the CPU speed-ups of model_overrides do not apply on the chip
+            chosen = attention_run_config_overrides(self.attention_model)
+        else:
+            chosen = model_overrides(self.graph, self.attention_model)
+        self._models = {**chosen, **(overrides or {})}
+        self._timeout_s = timeout_s
+        self._stream: StreamingRun | None = None
+        self._probing = probes
+        self._core_limits = core_limits
+        self._energy_model = energy_model
+        self.probes: ProbeReport | None = None
+        """Probe report of the last ``decode`` / ``record`` run (with ``probes=True``)."""
+        self.timing: dict[str, float] = {}
+        """Wall-clock timing of the last ``decode`` / ``record`` run (see ``Decoded``)."""
+
+    @property
+    def network(self) -> FoldedNetwork:
+        """The deployed network."""
+        return self.graph.network
+
+    @property
+    def n_channels(self) -> int:
+        """Input channels the network expects."""
+        return self.graph.n_inputs
+
+    @property
+    def latency_steps(self) -> int:
+        """Steps from an input bin to the first velocity it affects (see the module docstring)."""
+        return self.network.latency_steps
+
+    def decode(self, spikes: np.ndarray) -> np.ndarray:
+        """Velocity (T, 2) for spike counts (T, C), one whole-sequence Lava run."""
+        return self._run_sequence(spikes, record=False).velocity
+
+    def record(self, spikes: np.ndarray) -> Decoded:
+        """Like ``decode``, and also the spikes per step of every spiking layer."""
+        return self._run_sequence(spikes, record=True)
+
+    def step(self, counts: np.ndarray) -> np.ndarray:
+        """Velocity (2,) for the next bin's counts (C,), streaming (the run keeps its state)."""
+        counts = self._check(np.reshape(counts, (1, -1)))[0]
+        if self._stream is None:
+            built = build_network(self.graph)
+            limit = {} if self._timeout_s is None else {"step_timeout_s": self._timeout_s}
+            self._stream = StreamingRun(built.inputs, built.output, **self._runtime_args(), **limit)
+        readout = self._stream.step(counts)
+        return self._velocity(readout[None])[0]
+
+    def reset(self) -> None:
+        """End the streaming run; the next ``step`` starts from the initial state."""
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            stream.close()
+
+    def close(self) -> None:
+        """Stop every Lava process this decoder started (idempotent)."""
+        self.reset()
+
+    def __enter__(self) -> LavaDecoder:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _check(self, spikes: np.ndarray) -> np.ndarray:
+        """Counts (T, C) as int32, or a DataError naming the problem."""
+        array = np.asarray(spikes)
+        if array.ndim != 2:
+            raise DataError(f"spike counts must be a (T, C) array, got shape {array.shape}")
+        if array.shape[1] != self.n_channels:
+            raise DataError(
+                f"the network expects {self.n_channels} channels, the counts have {array.shape[1]}"
+            )
+        counts = check_counts(array, self.n_channels)
+        if counts.size and counts.max() > MAX_INPUT_COUNT:
+            raise DataError(
+                f"a bin holds {counts.max()} spikes; the network's graded input carries at most "
+                f"{MAX_INPUT_COUNT} per channel and bin"
+            )
+        return counts
+
+    def _run_sequence(self, spikes: np.ndarray, record: bool) -> Decoded:
+        counts = self._check(spikes)
+        steps = counts.shape[0]
+        if steps == 0:
+            return Decoded(np.zeros((0, 2)), {})
+        began = time.perf_counter()
+        built = build_network(self.graph)
+        source = counts_source(counts)
+        source.s_out.connect(built.inputs)
+        profilers = None
+        if self._probing and self.backend == "loihi2":
+            profilers = loihi2_callbacks(steps)
+        probe_outputs = self._probing and profilers is None
+        # the profilers measure one run: no chunks then (buffers of T messages)
+        chunk = steps if profilers else min(steps, CHUNK_STEPS)
+        ports = {self.graph.readout: built.output}
+        if record or probe_outputs:
+            ports.update(built.spikes)
+        if probe_outputs:
+            ports[INPUT] = source.s_out
+            ports.update({p.name: built.processes[p.name].a_out for p in self.graph.products})
+        recorder = Recorder(sizes=[port.shape[0] for port in ports.values()], buffer_size=chunk)
+        for port, recorded in zip(ports.values(), recorder.inputs, strict=True):
+            port.connect(recorded)
+        pieces: list[np.ndarray] = []
+        run_s = 0.0
+        models = recorder_overrides(recorder, self._select_tag)
+        with GuardedRuntime(source, **self._runtime_args(profilers, models)) as runtime:
+            start_s = time.perf_counter() - began
+            for start in range(0, steps, chunk):
+                n = min(chunk, steps - start)
+                stepping = time.perf_counter()
+                runtime.run(n, timeout_s=self._timeout_s)
+                run_s += time.perf_counter() - stepping
+                pieces.append(receive_all(recorder, n))
+        sent = dict(zip(ports, recorder.split(np.concatenate(pieces)), strict=True))
+        probing = time.perf_counter()
+        outputs = self.graph.node_outputs(sent) if probe_outputs else {}
+        if profilers is not None:
+            self.probes = report_from_profilers(*profilers, num_steps=steps, dt_s=self.network.dt)
+        elif probe_outputs:
+            self.probes = probes_from_outputs(
+                self.network, outputs, self.backend, self._core_limits, self._energy_model
+            )
+        done = time.perf_counter()
+        self.timing = {
+            "start_s": start_s,
+            "run_s": run_s,
+            "probe_s": done - probing,
+            "total_s": done - began,
+            "steps_per_s": steps / run_s,
+        }
+        return Decoded(
+            velocity=self._velocity(sent[self.graph.readout]),
+            spikes=self.graph.layer_spikes(sent) if record else {},
+            outputs=outputs,
+            probes=self.probes if self._probing else None,
+            timing=self.timing,
+        )
+
+    def _velocity(self, readout: np.ndarray) -> np.ndarray:
+        return self.graph.velocity(readout) * self.velocity_scale
+
+    @property
+    def _select_tag(self) -> str:
+        """Lava tag of the models: floating_pt for sim-float, else fixed_pt."""
+        return "floating_pt" if self.backend == "sim-float" else "fixed_pt"
+
+    def _runtime_args(
+        self, profilers: Loihi2Profilers | None = None, models: ModelOverrides | None = None
+    ) -> dict:
+        """How GuardedRuntime (and StreamingRun) compile: the simulator or Loihi 2 (with
+        lava-loihi's ``profilers`` attached, if given), with further ProcessModel ``models``."""
+        models = {**self._models, **(models or {})}
+        if self.backend == "loihi2":
+            from lava.magma.core.run_configs import Loihi2HwCfg
+
+            callbacks = profilers.callback_fxs if profilers is not None else None
+            return {"run_cfg": Loihi2HwCfg(exception_proc_model_map=models, callback_fxs=callbacks)}
+        return {"select_tag": self._select_tag, "model_overrides": models}
+
+
+def _lava_loihi_installed() -> bool:
+    """True when Intel's lava-loihi extension can be imported (Lava's own check)."""
+    from lava.utils.loihi import is_installed
+
+    return is_installed()

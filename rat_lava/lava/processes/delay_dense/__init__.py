@@ -1,0 +1,1 @@
+"""Faster CPU models for Lava's own ``DelayDense`` process (same results, bit for bit)."""

@@ -1,0 +1,130 @@
+"""`rat-lava run`: decode a data set with an exported network in Lava and write a run file.
+
+What is decoded (DESIGN section 4): an ``.npz`` in full; ``synthetic`` and ``.mat`` data the test
+split (``chronological_split``) of the session the network was folded for (its BatchNorm
+condition), or of the first session when none matches. The session of that condition may have
+fewer channels than the network (trained with sessions of other subjects): zero channels are
+appended as in training; any other channel mismatch is an error.
+
+The run file records where the run came from (``provenance``: the SHA-256 of the .net file,
+package versions, the date) and its wall-clock timing; with ``probes`` also per-core activity,
+energy and time (``rat_lava.probes``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import importlib.metadata
+import math
+import platform
+from pathlib import Path
+
+from rat_lava import __version__
+from rat_lava.data.session import Session
+from rat_lava.data.sources import load_data
+from rat_lava.data.splits import chronological_split
+from rat_lava.errors import DataError
+from rat_lava.lava.decoder import LavaDecoder
+from rat_lava.metrics import r2_score
+from rat_lava.runfile import RunFile, write_run
+from rat_lava.train.stages import pad_channels
+
+
+def select_session(spec: str, condition: str) -> Session:
+    """The bins ``rat-lava run`` decodes from ``--data spec`` (see the module docstring)."""
+    sessions = load_data(spec)
+    session = next((s for s in sessions if s.condition == condition), sessions[0])
+    if Path(spec).suffix.lower() == ".npz":
+        return session
+    return chronological_split(session).test
+
+
+PACKAGES = ("lava-nc", "lava-dl", "numpy", "h5py", "torch")
+"""Distributions whose versions a run file records (besides Python and rat-lava)."""
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of the file at ``path``."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def package_versions() -> str:
+    """ "python X, rat-lava Y, lava-nc Z, ..." for the packages a run depends on."""
+    versions = [f"python {platform.python_version()}", f"rat-lava {__version__}"]
+    for name in PACKAGES:
+        try:
+            versions.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name} not installed")
+    return ", ".join(versions)
+
+
+def provenance(network: Path) -> dict[str, str]:
+    """Run-file metadata on what ran: export file hash, package versions, UTC date (ISO 8601)."""
+    return {
+        "network_sha256": file_sha256(network),
+        "package_versions": package_versions(),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def run_network(
+    network: Path,
+    data: str,
+    backend: str,
+    out: Path,
+    attention_model: str | None = None,
+    probes: bool = False,
+) -> str:
+    """Decode ``data`` with the ``.net`` file ``network`` on ``backend`` and write ``out``
+    (with per-core probes if ``probes``).
+
+    Returns a one-line summary with the R2 of the decoded velocity (and, with probes, the
+    energy per decoded step).
+    """
+    with LavaDecoder(network, backend, attention_model=attention_model, probes=probes) as decoder:
+        session = select_session(data, decoder.network.condition)
+        if session.condition == decoder.network.condition:  # zero channels, as in training
+            session = pad_channels(session, decoder.n_channels)
+        if session.n_channels != decoder.n_channels:
+            raise DataError(
+                f"{network}: the network expects {decoder.n_channels} input channels, "
+                f"{data} has {session.n_channels}"
+            )
+        if not math.isclose(session.dt, decoder.network.dt, rel_tol=1e-6):
+            raise DataError(
+                f"{network}: the network runs on {decoder.network.dt * 1e3:g} ms bins, "
+                f"{data} has {session.dt * 1e3:g} ms bins"
+            )
+        decoded = decoder.record(session.spikes)
+    meta = {
+        "backend": backend,
+        "attention_model": decoder.attention_model,
+        "network": str(network),
+        "data": data,
+        "source": session.source,
+        "condition": session.condition,
+        "dt": session.dt,
+        "n_channels": session.n_channels,
+        "latency_steps": decoder.latency_steps,
+        "rat_lava_version": __version__,
+        **provenance(network),
+    }
+    run = RunFile(
+        decoded.velocity, session.velocity, decoded.spikes, meta, decoded.timing, decoded.probes
+    )
+    write_run(out, run)
+    r2 = r2_score(run.ground_truth, run.velocity)
+    summary = f"wrote {out} ({run.steps} steps, {backend}): R2 = {r2.mean:.4f}"
+    if decoded.probes is not None:
+        energy = decoded.probes.energy
+        summary += (
+            f"; probes: {decoded.probes.activity.cores} cores, {energy.source} energy "
+            f"{energy.energy_per_step_j * 1e9:.3g} nJ per decoded step"
+        )
+    return summary
