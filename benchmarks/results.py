@@ -98,14 +98,15 @@ def _cell(value: float, digits: str) -> str:
     return "-" if np.isnan(value) else format(value, digits)
 
 
-def table(rows: list[Row], data: str, seed: int) -> str:
-    """The Markdown table with its heading line (date, machine, data, seed)."""
+def table(rows: list[Row], data: str, seed: int, epochs: int | None) -> str:
+    """The Markdown table with its heading line (date, machine, data, seed, epochs)."""
     machine = (
         f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}"
     )
+    command = "python benchmarks/results.py" + (f" --epochs {epochs}" if epochs else "")
     lines = [
         f"Measured {datetime.date.today().isoformat()} on {machine}; data `{data}`, seed {seed} "
-        "(`python benchmarks/results.py`).",
+        f"(`{command}`).",
         "",
         "| decoder | test R2 (float) | test R2 (Lava sim-fixed) | parameters | ACs / step | "
         "MACs / step | modelled Loihi 2 energy / step (nJ) | NeuroBench energy / step (nJ) | "
@@ -127,19 +128,23 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
     parser.add_argument("--out", default="runs/results", help="checkpoints, exports, runs")
     parser.add_argument("--paper", action="store_true", help="also the paper-sized RAT")
+    parser.add_argument(
+        "--epochs", type=int, help="cap on the training epochs of GRU and RAT (default: theirs)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     args = parser.parse_args()
     out, progress = Path(args.out), not args.no_progress
+    epochs = {} if args.epochs is None else {"epochs": args.epochs}
     rows = []
     for model in ("ridge", "kalman", "gru"):
-        cfg = default_train_config(model, seed=args.seed)
+        cfg = default_train_config(model, seed=args.seed, **epochs)
         rows.append(baseline_row(train(model, args.data, out / model, "small", cfg, progress)))
     for preset in ("small", "paper") if args.paper else ("small",):
-        cfg = default_train_config("rat", seed=args.seed)
+        cfg = default_train_config("rat", seed=args.seed, **epochs)
         options = StageOptions(qat_epochs=QAT_EPOCHS)
         summary = train("rat", args.data, out / f"rat_{preset}", preset, cfg, progress, options)
         rows.append(rat_row(f"RAT {preset}", summary, args.data, out / f"rat_{preset}"))
-    text = table(rows, args.data, args.seed)
+    text = table(rows, args.data, args.seed, args.epochs)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.md").write_text(text + "\n", encoding="utf-8")
     print(f"\n{text}\n\nwritten to {out / 'results.md'}")

@@ -27,7 +27,7 @@ import h5py
 import numpy as np
 
 from rat_lava.errors import RatLavaError
-from rat_lava.io_utils import HDF5_READ_ERRORS, atomic_path
+from rat_lava.io_utils import HDF5_READ_ERRORS, atomic_path, read_untrusted
 
 if TYPE_CHECKING:
     from rat_lava.probes.report import ProbeReport
@@ -113,9 +113,14 @@ def write_run(
 
 
 def is_run_file(path: str | os.PathLike) -> bool:
-    """True if ``path`` is an HDF5 file whose ``format`` attribute says it is a run file."""
+    """True if ``path`` is an HDF5 file whose ``format`` attribute says it is a run file
+    (read in a child process under a time limit, like ``read_run``)."""
     path = Path(path)
-    if not path.is_file() or not h5py.is_hdf5(path):
+    return path.is_file() and read_untrusted(_has_run_format, path, what=str(path))
+
+
+def _has_run_format(path: Path) -> bool:
+    if not h5py.is_hdf5(path):
         return False
     try:
         with h5py.File(path, "r") as handle:
@@ -130,7 +135,11 @@ def read_run(path: str | os.PathLike) -> RunFile:
     path = Path(path)
     if not path.is_file():
         raise RunFileError(f"{path}: file not found")
-    if not is_run_file(path):
+    return read_untrusted(_read_run, path, what=str(path), error=RunFileError)
+
+
+def _read_run(path: Path) -> RunFile:
+    if not _has_run_format(path):
         raise RunFileError(f"{path}: not a rat-lava run file (written by `rat-lava run`)")
     try:
         with h5py.File(path, "r") as handle:

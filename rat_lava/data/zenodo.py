@@ -30,9 +30,11 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from rat_lava import io_utils
 from rat_lava.constants import DEFAULT_DT
 from rat_lava.data.session import Session, check_array_size, is_bin_width
 from rat_lava.errors import DataError
+from rat_lava.io_utils import read_untrusted
 
 TASK = "random-target"
 """Task of every session of the record (Indy and Loco reach to random targets)."""
@@ -79,8 +81,11 @@ def load_zenodo_mat(
                 f"{path}: not a MATLAB v7.3 (HDF5) file; save it with `save(..., '-v7.3')` "
                 "or use the original Zenodo 583331 file"
             )
-        with h5py.File(path, "r") as handle:
-            t, cursor, units = _read(handle, path)
+        # real sessions are hundreds of MB: one more second of limit per MiB
+        limit = io_utils.READ_SECONDS + path.stat().st_size / 2**20
+        t, cursor, units = read_untrusted(
+            _read_file, path, what=str(path), error=DataError, timeout_s=limit
+        )
     except (OSError, KeyError, RuntimeError, TypeError, ValueError) as exc:
         problem = "file is truncated" if "truncated" in str(exc) else "file is unreadable"
         raise DataError(f"{path}: {problem} ({exc})") from None
@@ -104,6 +109,11 @@ def load_zenodo_mat(
         TASK,
         source=str(path),
     )
+
+
+def _read_file(path: Path) -> tuple[np.ndarray, np.ndarray, list[list[np.ndarray | None]]]:
+    with h5py.File(path, "r") as handle:
+        return _read(handle, path)
 
 
 def _read(

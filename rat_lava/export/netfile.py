@@ -55,7 +55,7 @@ from rat_lava.export.validate import (
     check_file,
     content_digest,
 )
-from rat_lava.io_utils import HDF5_READ_ERRORS, atomic_path
+from rat_lava.io_utils import HDF5_READ_ERRORS, atomic_path, read_untrusted
 from rat_lava.lava.graph import INPUT_MESSAGE_BITS
 from rat_lava.model.config import WEIGHT_SCALE
 from rat_lava.model.folded import AttentionProduct, Connection, FoldedNetwork, NeuronLayer
@@ -137,7 +137,7 @@ def read_net(path: str | os.PathLike) -> NetFile:
     path = Path(path)
     if not path.is_file():
         raise NetFileError(f"{path}: .net file not found")
-    network, card = _load(path, str(path))
+    network, card = read_untrusted(_load, path, str(path), what=str(path), error=NetFileError)
     return NetFile(path, network, card)
 
 

@@ -1,0 +1,146 @@
+"""Lava CPU-simulation speed of the default export, next to a stock NetX chain, in one run.
+
+    python benchmarks/lava_sim_speed.py [--net netx_exports/rat_small_synthetic.net] [--steps 2000]
+
+Decodes the first ``--steps`` bins of the synthetic default's test split (spike counts as
+graded input; repeated end to end if the split is shorter) three ways, one after the other:
+
+- ``LavaDecoder(net, "sim-fixed", attention_model="fused")``: attention by the fused CPU model;
+- the same with ``attention_model="decomposed"`` (attention as Loihi-native leaves);
+- a stock lava-dl NetX network (``lava.lib.dl.netx.hdf5.Network``) of a plain chain of
+  Dense -> CUBA layers with the export's layer sizes, so the same number of neurons, written by
+  ``rat_lava.lava.speed.write_netx_chain`` (random integer weights).
+
+Per row: neurons, start-up seconds (build, compile, start of the child processes), steps per
+second of the stepping alone (``LavaDecoder.timing["steps_per_s"]``; for the chain, one
+``RunSteps``), that rate as a ratio to real time (250 steps/s at 4 ms bins), and peak memory:
+the largest sum over this process and all its children, from build to stop, of their resident
+sets (psutil RSS, sampled every 0.1 s; pages that Lava's forked children share with this
+process count once per process, so this over-states the total) and, from a second identical
+run (PSS sampling is slow and would slow the timed run), of their proportional set sizes (PSS,
+the physical memory); ``rat_lava.lava.speed.PeakMemory``. Target: the fused path at least real
+time on 2 cores. Run from the repository root (the default ``--net`` is a relative path);
+without the file ``--net``, the small RAT preset is built in-process (untrained, BatchNorm
+settled, quantized), and the output says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from rat_lava.data.sources import load_data
+from rat_lava.data.splits import chronological_split
+from rat_lava.export.netfile import read_net
+from rat_lava.lava.decoder import LavaDecoder
+from rat_lava.lava.soak import repeated_bins
+from rat_lava.lava.speed import (
+    DEFAULT_NET,
+    DT_S,
+    PeakMemory,
+    benchmark_network,
+    lif_layers,
+    measure_netx,
+    write_netx_chain,
+)
+from rat_lava.model.folded import FoldedNetwork
+
+
+class Row(NamedTuple):
+    """One line of the table; ``rss`` and ``pss`` peaks in bytes."""
+
+    path: str
+    neurons: int
+    steps: int
+    start_s: float
+    steps_per_s: float
+    rss: int
+    pss: int
+
+    @property
+    def real_time(self) -> float:
+        """Stepping rate / real time (one step per 4 ms bin)."""
+        return self.steps_per_s * DT_S
+
+
+def decode(
+    network: str | FoldedNetwork, model: str, counts: np.ndarray, pss: bool
+) -> tuple[dict[str, float], int]:
+    """``LavaDecoder.timing`` of one sim-fixed decode of ``counts`` with attention ``model``,
+    and the peak of ``tree_pss`` (``pss``) or of ``tree_rss`` over the decode, bytes."""
+    decoder = LavaDecoder(network, "sim-fixed", attention_model=model)
+    with PeakMemory(pss) as memory, decoder:
+        decoder.decode(counts)
+    return decoder.timing, memory.peak
+
+
+def decoder_row(network: str | FoldedNetwork, neurons: int, model: str, counts: np.ndarray) -> Row:
+    """Timed decode (cheap RSS sampling), then the same decode again with PSS sampling."""
+    timing, rss = decode(network, model, counts, pss=False)
+    _, pss = decode(network, model, counts, pss=True)
+    name = f"RAT sim-fixed, {model} attention"
+    return Row(name, neurons, len(counts), timing["start_s"], timing["steps_per_s"], rss, pss)
+
+
+def netx_row(widths: list[int], counts: np.ndarray) -> Row:
+    """A stock NetX chain of CUBA layers of ``widths`` neurons over ``counts``: timed, then
+    again with PSS sampling."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "chain.net"
+        write_netx_chain(path, lif_layers(widths, counts.shape[1]))
+        with PeakMemory() as rss:
+            result = measure_netx(path, counts)
+        with PeakMemory(pss=True) as pss:
+            measure_netx(path, counts)
+    name = f"stock NetX chain, {len(widths)} layers"
+    return Row(
+        name, sum(widths), len(counts), result.start_s, result.steps_per_s, rss.peak, pss.peak
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--net", default=str(DEFAULT_NET), help=f".net file (default {DEFAULT_NET})"
+    )
+    parser.add_argument("--steps", type=int, default=2000, help="time steps per run (default 2000)")
+    args = parser.parse_args()
+    session = load_data("synthetic")[0]
+    network, which = benchmark_network(args.net, session)
+    folded = network if isinstance(network, FoldedNetwork) else read_net(network).network
+    counts = repeated_bins(chronological_split(session).test.spikes, 0, args.steps)
+    print(which)
+    print(
+        f"{args.steps} steps of the synthetic test split, {counts.shape[1]} channels; "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start",
+        flush=True,
+    )
+    widths = [layer.size for layer in folded.layers]
+    rows = [decoder_row(network, sum(widths), m, counts) for m in ("fused", "decomposed")]
+    rows.append(netx_row(widths, counts))
+    header = ("path", "neurons", "steps", "start s", "steps/s", "x real time", "RSS MiB", "PSS MiB")
+    print("\n{:<34} {:>7} {:>6} {:>7} {:>7} {:>11} {:>8} {:>8}".format(*header))
+    for r in rows:
+        print(
+            f"{r.path:<34} {r.neurons:>7} {r.steps:>6} {r.start_s:>7.1f} {r.steps_per_s:>7.0f} "
+            f"{r.real_time:>11.2f} {r.rss / 2**20:>8.0f} {r.pss / 2**20:>8.0f}"
+        )
+    fused = rows[0].real_time
+    verdict = "meets" if fused >= 1 else "misses"
+    print(f"\nfused path: {fused:.2f} x real time, {verdict} the target (at least real time)")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+    print(
+        "peak memory of this process and all its children (psutil): RSS MiB sums their resident "
+        "sets (counting the pages the forked children share with this process once per "
+        "process), PSS MiB their proportional set sizes (the physical memory), each the largest "
+        "sample of its own run"
+    )
+
+
+if __name__ == "__main__":
+    main()
