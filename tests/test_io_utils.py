@@ -1,9 +1,11 @@
 """Reading untrusted files in a child process under a time limit (``read_untrusted``)."""
 
+import os
 import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from rat_lava import io_utils
@@ -14,9 +16,6 @@ from rat_lava.io_utils import read_untrusted
 sys.path.insert(0, str(Path(__file__).parent / "export"))
 from export_helpers import tiny_quantized  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).parent / "lava"))
-from conftest import lava_children  # noqa: E402
-
 HANGING_EDIT = (2417, 8)
 """(offset, new value) of one byte that makes HDF5 1.14 loop forever while reading the
 'content_sha256' attribute of the tiny export below (found by tests/robustness)."""
@@ -24,6 +23,10 @@ HANGING_EDIT = (2417, 8)
 
 class Refused(RatLavaError):
     pass
+
+
+def children() -> set[int]:
+    return {child.pid for child in psutil.Process(os.getpid()).children(recursive=True)}
 
 
 def sleep_forever(path):
@@ -41,12 +44,12 @@ def test_the_result_and_the_errors_of_the_reader_come_back():
 
 
 def test_a_reader_that_never_returns_is_killed_in_time():
-    before = lava_children()
+    before = children()
     started = time.monotonic()
     with pytest.raises(Refused, match="w: reading it did not finish within 1 s"):
         read_untrusted(sleep_forever, "f", what="w", error=Refused, timeout_s=1)
     assert time.monotonic() - started < 10
-    assert lava_children() - before == set()
+    assert children() - before == set()
 
 
 def test_a_net_file_on_which_hdf5_loops_is_refused(tmp_path, monkeypatch):

@@ -1,0 +1,71 @@
+"""SIGINT and SIGKILL during `rat-lava run --out` and `rat-lava export --out`: the requested
+file is either absent or complete and valid, never partial; Ctrl-C exits 130 in one line."""
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rat_lava.export.netfile import read_net
+from rat_lava.runfile import read_run
+
+ROOT = Path(__file__).resolve().parents[2]
+RAT_LAVA = Path(sys.executable).with_name("rat-lava")
+SHIPPED = ROOT / "netx_exports" / "rat_small_synthetic.net"
+
+sys.path.insert(0, str(ROOT / "tests" / "export"))
+from export_helpers import save_tiny_checkpoint, tiny_model, tiny_npz  # noqa: E402
+
+
+def interrupted(argv: list[str], sig: int, after_s: float) -> subprocess.CompletedProcess:
+    """Run ``rat-lava argv``, send ``sig`` after ``after_s`` seconds, wait for the end."""
+    proc = subprocess.Popen(
+        [str(RAT_LAVA), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        time.sleep(after_s)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_interrupted_run_leaves_no_run_file(tmp_path, sig):
+    out = tmp_path / "run.h5"
+    done = interrupted(["run", str(SHIPPED), "--data", "synthetic", "--out", str(out)], sig, 8.0)
+    assert not out.exists()
+    if sig == signal.SIGINT:
+        assert done.returncode == 130, done.stderr
+        assert done.stderr.strip().splitlines()[-1] == "rat-lava: interrupted", done.stderr
+        assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after_s", [0.5, 2.0, 3.5, 5.0])
+def test_export_killed_at_any_moment_leaves_nothing_or_a_valid_file(tmp_path, after_s):
+    data = tiny_npz(tmp_path / "tiny.npz")
+    checkpoint = save_tiny_checkpoint(tmp_path / "rat.pt", tiny_model(), str(data))
+    out = tmp_path / "tiny.net"
+    interrupted(["export", str(checkpoint), "--out", str(out)], signal.SIGKILL, after_s)
+    if out.exists():
+        read_net(out)
+    assert not any(p.name.endswith(".net") and p != out for p in tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_a_completed_run_file_reads_back(tmp_path):
+    data = tiny_npz(tmp_path / "tiny.npz", duration_s=4.0)
+    checkpoint = save_tiny_checkpoint(tmp_path / "rat.pt", tiny_model(), str(data))
+    net = tmp_path / "tiny.net"
+    subprocess.run([str(RAT_LAVA), "export", str(checkpoint), "--out", str(net)], check=True)
+    out = tmp_path / "run.h5"
+    subprocess.run(
+        [str(RAT_LAVA), "run", str(net), "--data", str(data), "--out", str(out)], check=True
+    )
+    assert read_run(out).steps == 1000
