@@ -90,7 +90,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from rat_lava.lava.run import run_network
 
     summary = run_network(
-        Path(args.file), args.data, args.backend, Path(args.out), args.attention, args.probes
+        Path(args.file),
+        args.data,
+        args.backend,
+        Path(args.out),
+        args.attention,
+        args.probes,
+        args.steps,
     )
     print(summary)
     return 0
@@ -331,6 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also record per-core activity (syn_ops, dendrite_updates, axon_out, spikes_in) "
         "from the Lava run, with modelled energy and time (measured ones on loihi2)",
+    )
+    p.add_argument(
+        "--steps", type=int, metavar="N", help="decode only the first N bins (default: all)"
     )
     p.add_argument("--out", required=True, help="run file to write (.h5)")
     p.set_defaults(func=_cmd_run)

@@ -80,15 +80,20 @@ def run_network(
     out: Path,
     attention_model: str | None = None,
     probes: bool = False,
+    steps: int | None = None,
 ) -> str:
     """Decode ``data`` with the ``.net`` file ``network`` on ``backend`` and write ``out``
-    (with per-core probes if ``probes``).
+    (with per-core probes if ``probes``; only the first ``steps`` bins if given).
 
     Returns a one-line summary with the R2 of the decoded velocity (and, with probes, the
     energy per decoded step).
     """
     with LavaDecoder(network, backend, attention_model=attention_model, probes=probes) as decoder:
+        if steps is not None and steps < 1:
+            raise DataError(f"--steps must be at least 1, got {steps}")
         session = select_session(data, decoder.network.condition)
+        if steps is not None:
+            session = session.slice(0, min(steps, session.n_steps))
         if session.condition == decoder.network.condition:  # zero channels, as in training
             session = pad_channels(session, decoder.n_channels)
         if session.n_channels != decoder.n_channels:
