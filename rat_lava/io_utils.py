@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import lzma
-import multiprocessing
 import os
+import pickle
+import select
+import signal
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TypeVar
 
@@ -92,43 +94,61 @@ def read_untrusted(
     .net file with one changed byte), holding the GIL where no signal reaches Python. The
     child is killed after ``timeout_s`` (default ``READ_SECONDS``) and ``error`` names
     ``what``. Whatever ``read`` raises is raised here (as ``error`` with its message if it
-    cannot be pickled); ``read``'s result travels back pickled.
+    cannot be pickled); ``read``'s result travels back pickled. A plain ``os.fork``, not
+    ``multiprocessing``: Lava sets multiprocessing's start method when it is imported and fails
+    if anything set it before.
     """
     timeout_s = READ_SECONDS if timeout_s is None else timeout_s
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_run_and_send, args=(sender, read, args, error))
-    child.start()
-    sender.close()
+    deadline = time.monotonic() + timeout_s
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_fd)
+        _run_and_send(write_fd, read, args, error)
+    os.close(write_fd)
+    chunks: list[bytes] = []
     try:
-        if not receiver.poll(timeout_s):
-            raise error(
-                f"{what}: reading it did not finish within {timeout_s:g} s; the file is corrupt"
-            )
-        try:
-            ok, value = receiver.recv()
-        except EOFError:
-            raise error(f"{what}: reading it crashed the reader; the file is corrupt") from None
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([read_fd], [], [], left)[0]:
+                raise error(
+                    f"{what}: reading it did not finish within {timeout_s:g} s; the file is corrupt"
+                )
+            chunk = os.read(read_fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
     finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
+        os.close(read_fd)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    try:
+        ok, value = pickle.loads(b"".join(chunks))
+    except Exception:
+        raise error(f"{what}: reading it crashed the reader; the file is corrupt") from None
     if not ok:
         raise value
     return value
 
 
 def _run_and_send(
-    sender: Connection, read: Callable[..., object], args: tuple, error: type[RatLavaError]
+    write_fd: int, read: Callable[..., object], args: tuple, error: type[RatLavaError]
 ) -> None:
     """The child's side of ``read_untrusted``: send (True, result) or (False, exception)."""
+    code = 0
     try:
-        outcome = (True, read(*args))
-    except Exception as exc:  # sent to the parent, which raises it
-        outcome = (False, exc)
-    try:
-        sender.send(outcome)
-    except Exception as exc:  # an exception or result that does not pickle
-        sender.send((False, error(f"{type(exc).__name__}: {exc}")))
-    sender.close()
+        try:
+            outcome = (True, read(*args))
+        except Exception as exc:  # sent to the parent, which raises it
+            outcome = (False, exc)
+        try:
+            payload = pickle.dumps(outcome)
+        except Exception as exc:  # an exception or result that does not pickle
+            payload = pickle.dumps((False, error(f"{type(exc).__name__}: {exc}")))
+        with os.fdopen(write_fd, "wb") as pipe:
+            pipe.write(payload)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)

@@ -8,6 +8,8 @@
   the next counts (see ``rat_lava.lava.streaming``).
 """
 
+import time
+
 import numpy as np
 from lava.proc.io.extractor import Extractor
 from lava.proc.io.injector import Injector
@@ -53,12 +55,19 @@ def stream_injector(num_channels: int) -> Injector:
     return Injector(shape=(num_channels,), buffer_size=2)
 
 
+RECEIVE_GRACE_S = 5.0
+"""Seconds ``receive_all`` waits for messages still in transit after a run returned."""
+
+
 def receive_all(extractor: Extractor, num_steps: int) -> np.ndarray:
     """The ``num_steps`` messages an Extractor collected, as a (num_steps, n) array.
 
     Call after the run; raises ``LavaRuntimeError`` instead of blocking if messages are missing.
     """
-    pending = extractor.out_port.external_pipe_csp_recv_port._queue.qsize()
+    queue = extractor.out_port.external_pipe_csp_recv_port._queue
+    deadline = time.monotonic() + RECEIVE_GRACE_S
+    while (pending := queue.qsize()) < num_steps and time.monotonic() < deadline:
+        time.sleep(0.01)  # the last messages can still be on their way from the child process
     if pending < num_steps:
         raise LavaRuntimeError(f"expected {num_steps} output messages, the network sent {pending}")
     return np.stack([extractor.receive() for _ in range(num_steps)])
