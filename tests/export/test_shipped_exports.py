@@ -1,19 +1,17 @@
 """Every export shipped in netx_exports/ loads, is documented, and decodes in Lava."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from rat_lava.data.sources import load_data
 from rat_lava.data.splits import chronological_split
+from rat_lava.demo import DEMO_EXPORT, NETX_EXPORTS
 from rat_lava.export.netfile import read_net
 from rat_lava.lava.decoder import LavaDecoder
 from rat_lava.metrics import r2_score
 from rat_lava.train.stages import pad_channels
 
-NETX_EXPORTS = Path(__file__).resolve().parents[2] / "netx_exports"
-SHIPPED = sorted(p for p in NETX_EXPORTS.glob("*.net") if p.name != "demo.net")
+SHIPPED = sorted(p for p in NETX_EXPORTS.glob("*.net") if p != DEMO_EXPORT)
 STEPS = 2000
 """Test bins decoded per shipped export (8 s at 4 ms)."""
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from rat_lava.demo import SHIPPED_EXPORT
 from rat_lava.export.netfile import read_net
 from rat_lava.runfile import read_run
 
 ROOT = Path(__file__).resolve().parents[2]
 RAT_LAVA = Path(sys.executable).with_name("rat-lava")
-SHIPPED = ROOT / "netx_exports" / "rat_small_synthetic.net"
 
 sys.path.insert(0, str(ROOT / "tests" / "export"))
 from export_helpers import save_tiny_checkpoint, tiny_model, tiny_npz  # noqa: E402
@@ -38,7 +38,8 @@ def interrupted(argv: list[str], sig: int, after_s: float) -> subprocess.Complet
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_interrupted_run_leaves_no_run_file(tmp_path, sig):
     out = tmp_path / "run.h5"
-    done = interrupted(["run", str(SHIPPED), "--data", "synthetic", "--out", str(out)], sig, 8.0)
+    argv = ["run", str(SHIPPED_EXPORT), "--data", "synthetic", "--out", str(out)]
+    done = interrupted(argv, sig, 8.0)
     assert not out.exists()
     if sig == signal.SIGINT:
         assert done.returncode == 130, done.stderr
