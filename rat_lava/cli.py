@@ -97,6 +97,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         args.attention,
         args.probes,
         args.steps,
+        args.network_model,
     )
     print(summary)
     return 0
@@ -331,6 +332,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--attention",
         choices=["fused", "decomposed"],
         help="attention ProcessModel (default: fused in simulation, decomposed on loihi2)",
+    )
+    p.add_argument(
+        "--network-model",
+        default="leaves",
+        choices=["leaves", "fused"],
+        help="leaves: the network as standard Lava processes, what maps onto Loihi 2 (default); "
+        "fused: the whole network as one CPU process, bit-exact with the leaves and several "
+        "times faster (sim-fixed only)",
     )
     p.add_argument(
         "--probes",

@@ -19,6 +19,7 @@ from rat_lava.runfile import RunFile
 METADATA = (
     "backend",
     "attention_model",
+    "network_model",
     "network",
     "network_sha256",
     "data",

@@ -9,6 +9,10 @@ Leaves (standard Lava processes except the two marked):
   run by one of its ProcessModels, ``attention_model``: ``"fused"`` (vectorised numpy, one CPU
   process) or ``"decomposed"`` (a SubProcessModel of Loihi-native leaves, fixed point only).
 
+``build_fused_network`` gives the same graph as one ``FusedNetwork`` process instead (fixed point,
+CPU only; ``rat_lava.lava.processes.network``): the same outputs, a fraction of the simulator's
+per-step cost.
+
 ``model_overrides`` gives the ``exception_proc_model_map`` entries for the CPU simulator: the
 attention model, and DelayDense models that cache their delay matrix (bit-exact with Lava's
 own, much faster on the CPU; ``rat_lava.lava.processes.delay_dense``).
@@ -35,9 +39,21 @@ from rat_lava.lava.processes.delay_dense.models import (
     PyDelayDenseModelCachedFloat,
 )
 from rat_lava.lava.processes.integrator.process import GradedIntegrator
+from rat_lava.lava.processes.network.process import FusedNetwork
 from rat_lava.model.folded import INPUT
 
-__all__ = ["ATTENTION_MODELS", "LavaNetwork", "build_network", "model_overrides"]
+__all__ = [
+    "ATTENTION_MODELS",
+    "NETWORK_MODELS",
+    "LavaNetwork",
+    "build",
+    "build_fused_network",
+    "build_network",
+    "model_overrides",
+]
+
+NETWORK_MODELS = ("leaves", "fused")
+"""How a graph becomes Lava processes: its standard leaves, or one ``FusedNetwork``."""
 
 
 def model_overrides(graph: LavaGraph, attention_model: str) -> dict[type, type]:
@@ -61,14 +77,42 @@ class LavaNetwork:
     inputs: InPorts that take the input counts (C,) (connect a source to all of them).
     output: the readout's OutPort (readout size,), v every step.
     spikes: OutPort of every CUBA population, by population name.
-    processes: every process, by population, product or synapse name.
+    products: OutPort of every attention product, by product name.
+    processes: every process, by population, product or synapse name (leaves), or the one
+        ``FusedNetwork`` by the name ``"network"``.
+    fused: the FusedNetwork whose ``nodes_out`` sends every population and product at once
+        (``spikes`` and ``products`` are then empty), or None for leaves.
     """
 
     graph: LavaGraph
     inputs: list[InPort]
     output: OutPort
     spikes: dict[str, OutPort]
+    products: dict[str, OutPort]
     processes: dict[str, AbstractProcess]
+    fused: FusedNetwork | None = None
+
+    def split_nodes(self, messages: np.ndarray) -> dict[str, np.ndarray]:
+        """What ``fused.nodes_out`` sent (T, total) cut into (T, size) per population and
+        product."""
+        sizes = list(self.fused.node_sizes.values())
+        parts = np.split(messages, np.cumsum(sizes)[:-1], axis=1)
+        return dict(zip(self.fused.node_sizes, parts, strict=True))
+
+
+def build(graph: LavaGraph, network_model: str = "leaves") -> LavaNetwork:
+    """``build_network`` (``"leaves"``) or ``build_fused_network`` (``"fused"``)."""
+    if network_model not in NETWORK_MODELS:
+        raise ValueError(
+            f"unknown network model {network_model!r}; choose one of {', '.join(NETWORK_MODELS)}"
+        )
+    return build_fused_network(graph) if network_model == "fused" else build_network(graph)
+
+
+def build_fused_network(graph: LavaGraph) -> LavaNetwork:
+    """The fixed-point ``graph`` as one ``FusedNetwork`` process."""
+    fused = FusedNetwork(graph=graph)
+    return LavaNetwork(graph, [fused.s_in], fused.v_out, {}, {}, {"network": fused}, fused)
 
 
 def build_network(graph: LavaGraph) -> LavaNetwork:
@@ -98,7 +142,8 @@ def build_network(graph: LavaGraph) -> LavaNetwork:
             procs[synapse.src].s_out.connect(dense.s_in)
         procs[synapse.name] = dense
     spikes = {pop.name: procs[pop.name].s_out for pop in graph.populations if pop.kind == "cuba"}
-    return LavaNetwork(graph, inputs, procs[graph.readout].s_out, spikes, procs)
+    products = {product.name: procs[product.name].a_out for product in graph.products}
+    return LavaNetwork(graph, inputs, procs[graph.readout].s_out, spikes, products, procs)
 
 
 def _neurons(pop: Population) -> LIF | GradedIntegrator:

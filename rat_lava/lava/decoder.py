@@ -37,7 +37,7 @@ from typing import Literal
 import numpy as np
 
 from rat_lava.errors import DataError
-from rat_lava.lava.builder import build_network, model_overrides
+from rat_lava.lava.builder import NETWORK_MODELS, build, model_overrides
 from rat_lava.lava.errors import BackendUnavailableError
 from rat_lava.lava.graph import MAX_INPUT_COUNT, LavaGraph
 from rat_lava.lava.io import check_counts, counts_source, receive_all
@@ -55,6 +55,10 @@ from rat_lava.probes.simulated import probes_from_outputs
 
 Backend = Literal["sim-float", "sim-fixed", "loihi2"]
 BACKENDS: tuple[str, ...] = ("sim-float", "sim-fixed", "loihi2")
+
+NODES = "fused:nodes_out"
+"""Key of a FusedNetwork's ``nodes_out`` among the recorded ports (not a node name: node names
+are layer, population and product names, and a population is a layer or ``core``)."""
 
 CHUNK_STEPS = 1000
 """A whole-sequence decode runs in chunks of this many steps and empties its output buffers
@@ -98,6 +102,11 @@ class LavaDecoder:
     attention_model:
         ProcessModel of the attention product: ``"fused"`` (default in simulation) or
         ``"decomposed"`` (Loihi-native leaves; default on ``loihi2``).
+    network_model:
+        ``"leaves"`` (default): the network as standard Lava leaves, what maps onto Loihi 2;
+        ``"fused"`` (``sim-fixed`` only): the whole network as one ``FusedNetwork`` CPU process,
+        bit-exact with the leaves and several times faster (``attention_model`` then does not
+        apply).
     velocity_scale:
         (2,) data units per model unit; default: the file's ``velocity_scale``, else 1.
     timeout_s:
@@ -123,6 +132,7 @@ class LavaDecoder:
         backend: Backend = "sim-fixed",
         *,
         attention_model: str | None = None,
+        network_model: str = "leaves",
         velocity_scale: np.ndarray | None = None,
         timeout_s: float | None = None,
         overrides: ModelOverrides | None = None,
@@ -132,6 +142,15 @@ class LavaDecoder:
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        if network_model not in NETWORK_MODELS:
+            raise ValueError(
+                f"unknown network model {network_model!r}; choose one of "
+                f"{', '.join(NETWORK_MODELS)}"
+            )
+        if network_model == "fused" and backend != "sim-fixed":
+            raise DataError(
+                f"the fused network model runs in the backend 'sim-fixed' only, not {backend!r}"
+            )
         if backend == "loihi2" and not _lava_loihi_installed():
             raise BackendUnavailableError(LAVA_LOIHI_MISSING)
         card: dict = {}
@@ -141,6 +160,7 @@ class LavaDecoder:
             net_file = read_net(Path(network))
             network, card = net_file.network, net_file.card
         self.backend = backend
+        self.network_model = network_model
         self.attention_model = attention_model or ("decomposed" if backend == "loihi2" else "fused")
         precision = "float" if backend == "sim-float" else "fixed"
         self.graph = LavaGraph.from_network(network, precision)
@@ -188,7 +208,7 @@ class LavaDecoder:
         """Velocity (2,) for the next bin's counts (C,), streaming (the run keeps its state)."""
         counts = self._check(np.reshape(counts, (1, -1)))[0]
         if self._stream is None:
-            built = build_network(self.graph)
+            built = build(self.graph, self.network_model)
             limit = {} if self._timeout_s is None else {"step_timeout_s": self._timeout_s}
             self._stream = StreamingRun(built.inputs, built.output, **self._runtime_args(), **limit)
         readout = self._stream.step(counts)
@@ -233,7 +253,7 @@ class LavaDecoder:
         if steps == 0:
             return Decoded(np.zeros((0, 2)), {})
         began = time.perf_counter()
-        built = build_network(self.graph)
+        built = build(self.graph, self.network_model)
         source = counts_source(counts)
         source.s_out.connect(built.inputs)
         profilers = None
@@ -243,11 +263,14 @@ class LavaDecoder:
         # the profilers measure one run: no chunks then (buffers of T messages)
         chunk = steps if profilers else min(steps, CHUNK_STEPS)
         ports = {self.graph.readout: built.output}
-        if record or probe_outputs:
+        if (record or probe_outputs) and built.fused is not None:
+            ports[NODES] = built.fused.nodes_out
+        elif record or probe_outputs:
             ports.update(built.spikes)
+            if probe_outputs:
+                ports.update(built.products)
         if probe_outputs:
             ports[INPUT] = source.s_out
-            ports.update({p.name: built.processes[p.name].a_out for p in self.graph.products})
         recorder = Recorder(sizes=[port.shape[0] for port in ports.values()], buffer_size=chunk)
         for port, recorded in zip(ports.values(), recorder.inputs, strict=True):
             port.connect(recorded)
@@ -263,6 +286,8 @@ class LavaDecoder:
                 run_s += time.perf_counter() - stepping
                 pieces.append(receive_all(recorder, n))
         sent = dict(zip(ports, recorder.split(np.concatenate(pieces)), strict=True))
+        if NODES in sent:
+            sent.update(built.split_nodes(sent.pop(NODES)))
         probing = time.perf_counter()
         outputs = self.graph.node_outputs(sent) if probe_outputs else {}
         if profilers is not None:

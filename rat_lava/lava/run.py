@@ -81,14 +81,22 @@ def run_network(
     attention_model: str | None = None,
     probes: bool = False,
     steps: int | None = None,
+    network_model: str = "leaves",
 ) -> str:
     """Decode ``data`` with the ``.net`` file ``network`` on ``backend`` and write ``out``
-    (with per-core probes if ``probes``; only the first ``steps`` bins if given).
+    (with per-core probes if ``probes``; only the first ``steps`` bins if given; the network
+    as Lava leaves or, ``network_model="fused"``, as one FusedNetwork process).
 
     Returns a one-line summary with the R2 of the decoded velocity (and, with probes, the
     energy per decoded step).
     """
-    with LavaDecoder(network, backend, attention_model=attention_model, probes=probes) as decoder:
+    with LavaDecoder(
+        network,
+        backend,
+        attention_model=attention_model,
+        network_model=network_model,
+        probes=probes,
+    ) as decoder:
         if steps is not None and steps < 1:
             raise DataError(f"--steps must be at least 1, got {steps}")
         session = select_session(data, decoder.network.condition)
@@ -110,6 +118,7 @@ def run_network(
     meta = {
         "backend": backend,
         "attention_model": decoder.attention_model,
+        "network_model": decoder.network_model,
         "network": str(network),
         "data": data,
         "source": session.source,

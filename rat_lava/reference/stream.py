@@ -4,10 +4,13 @@
 gives for the same counts (the same leaf order per step, the same integer arithmetic), but it
 keeps every leaf's state between calls, so a stream of any length is checked chunk by chunk in
 bounded memory: ``run(a)`` then ``run(b)`` equals ``simulate`` of ``a`` and ``b`` concatenated.
+``step(counts)`` advances one bin (the ProcessModel of ``FusedNetwork`` runs it).
 
 It is also several times faster than ``simulate``: what ``dense_step`` recomputes every step is
 computed once (Lava's effective weights, and for a DelayDense one weight matrix per delay), and
-a synapse step is one float64 matrix product (BLAS). That product is exact, and equals
+a synapse step is one float64 matrix-vector product (``np.einsum``'s own loop, not BLAS:
+a multi-threaded BLAS slows down many times over when other processes, such as the simulator's,
+share the cores). That product is exact, and equals
 ``dense_step``'s integer sums, while inputs stay small enough that every sum is an integer below
 2**53 and, for a DelayDense, every single product stays in int32 (Lava wraps each product);
 a step with larger inputs is handed to ``dense_step`` itself. Neurons and attention products are
@@ -71,7 +74,7 @@ class _Synapse:
         if np.abs(s_in).max(initial=0) > self.fast_limit:
             _, self.state = dense_step(self.params, self.state, s_in)
             return
-        summed = (self.matrix @ s_in.astype(np.float64)).astype(np.int64)
+        summed = np.einsum("ij,j->i", self.matrix, s_in.astype(np.float64)).astype(np.int64)
         exp, buff = self.params.weight_exp, self.state.a_buff
         if self.params.delays is None:
             if self.params.num_message_bits > 0:
@@ -92,40 +95,62 @@ class DeployedStream:
         if graph.precision != "fixed":
             raise ValueError("the reference emulates Lava's fixed-point models: use a fixed graph")
         self.graph = graph
-        self._synapses = [_Synapse(s) for s in graph.synapses]
-        self._neurons = {
-            pop.name: (
+        self._synapses = [(s.dst, s.src, _Synapse(s)) for s in graph.synapses]
+        self._neurons = [
+            (
+                pop.name,
                 integrator_step if pop.kind == "integrator" else lif_step,
                 LIFParams(pop.du, pop.dv, pop.vth, pop.bias_mant, pop.bias_exp),
             )
             for pop in graph.populations
-        }
+        ]
+        self._sizes = {pop.name: pop.size for pop in graph.populations}
         self._states = {pop.name: lif_init(pop.size) for pop in graph.populations}
         self._lag = max((p.delay for p in graph.products), default=0)
         """Rows of history the products read: the last ``_lag`` outputs of every node."""
         nodes = [*graph.populations, *graph.products]
+        self.node_sizes = {node.name: node.size for node in nodes}
+        """Output size of every node (populations, then products), in the order ``step``
+        returns them."""
         self._history = {node.name: np.zeros((self._lag, node.size), np.int64) for node in nodes}
+        self._slot = 0
+        """Row of ``_history`` that holds the outputs of ``_lag`` steps ago (a ring buffer)."""
+
+    def step(self, counts: np.ndarray) -> dict[str, np.ndarray]:
+        """Advance one step with input counts (n_inputs,); what every node sent this step, by
+        name (size,) int64 (``node_sizes`` order)."""
+        drive = {name: np.zeros(size, np.int64) for name, size in self._sizes.items()}
+        for dst, _, synapse in self._synapses:
+            drive[dst] += synapse.output()
+        sent: dict[str, np.ndarray] = {}
+        for name, step, params in self._neurons:
+            sent[name], self._states[name] = step(
+                params, self._states[name], wrap_int32(drive[name])
+            )
+        for p in self.graph.products:  # before the first step, the history is zeros
+            q, k, v = (self._past(sent, n, p.delay).reshape(p.tokens, -1) for n in (p.q, p.k, p.v))
+            sent[p.name] = channel_attention(q, k, v, p.heads, 0).reshape(-1).astype(np.int64)
+        for _, src, synapse in self._synapses:
+            synapse.read(counts if src == INPUT else sent[src])
+        if self._lag:
+            for name, rows in self._history.items():
+                rows[self._slot] = sent[name]
+            self._slot = (self._slot + 1) % self._lag
+        return sent
 
     def run(self, counts: np.ndarray) -> DeployedTrace:
         """Continue over spike counts (T, n_inputs); what every leaf sent in these T steps."""
         counts = np.asarray(counts, dtype=np.int64)
-        steps, lag = counts.shape[0], self._lag
         outputs = {
-            name: np.concatenate([past, np.zeros((steps, past.shape[1]), np.int64)])
-            for name, past in self._history.items()
+            name: np.zeros((len(counts), size), np.int64) for name, size in self.node_sizes.items()
         }
-        for t in range(lag, lag + steps):
-            drive = {pop.name: np.zeros(pop.size, np.int64) for pop in self.graph.populations}
-            for syn, state in zip(self.graph.synapses, self._synapses, strict=True):
-                drive[syn.dst] = drive[syn.dst] + state.output()
-            for name, (step, params) in self._neurons.items():
-                outputs[name][t], self._states[name] = step(
-                    params, self._states[name], wrap_int32(drive[name])
-                )
-            for p in self.graph.products:  # before the first step, the history is zeros
-                q, k, v = (outputs[n][t - p.delay].reshape(p.tokens, -1) for n in (p.q, p.k, p.v))
-                outputs[p.name][t] = channel_attention(q, k, v, p.heads, 0).reshape(-1)
-            for syn, state in zip(self.graph.synapses, self._synapses, strict=True):
-                state.read(counts[t - lag] if syn.src == INPUT else outputs[syn.src][t])
-        self._history = {name: rows[len(rows) - lag :] for name, rows in outputs.items()}
-        return DeployedTrace({name: rows[lag:] for name, rows in outputs.items()})
+        for t, row in enumerate(counts):
+            for name, values in self.step(row).items():
+                outputs[name][t] = values
+        return DeployedTrace(outputs)
+
+    def _past(self, sent: dict[str, np.ndarray], name: str, delay: int) -> np.ndarray:
+        """What node ``name`` sent ``delay`` steps before this one (this step's if 0)."""
+        if delay == 0:
+            return sent[name]
+        return self._history[name][(self._slot - delay) % self._lag]

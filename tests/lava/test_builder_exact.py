@@ -35,7 +35,7 @@ def run_in_lava(graph: LavaGraph, counts: np.ndarray, attention_model: str) -> d
     source = RingBuffer(data=counts.T.astype(np.int32))
     source.s_out.connect(built.inputs)
     ports = {pop.name: built.processes[pop.name].s_out for pop in graph.populations}
-    ports.update({p.name: built.processes[p.name].a_out for p in graph.products})
+    ports.update(built.products)
     extractors = {name: sequence_extractor(port.shape[0], STEPS) for name, port in ports.items()}
     for name, port in ports.items():
         port.connect(extractors[name].in_port)

@@ -97,6 +97,7 @@ def test_a_session_of_the_folded_condition_with_fewer_channels_is_padded(net_fil
         ("channels", ["expects 12 input channels", "data.npz has 5"]),
         ("loihi2", ["backend 'loihi2' needs Intel's lava-loihi", "INRC"]),
         ("corrupt", ["broken.net"]),
+        ("fused-float", ["fused network model runs in the backend 'sim-fixed' only"]),
     ],
 )
 def test_user_errors_end_in_one_line_and_no_file(net_file, tmp_path, case, fragments):
@@ -106,6 +107,9 @@ def test_user_errors_end_in_one_line_and_no_file(net_file, tmp_path, case, fragm
     if case == "loihi2":
         write_npz(tmp_path / "data.npz")
         args += ["--backend", "loihi2"]
+    if case == "fused-float":
+        write_npz(tmp_path / "data.npz")
+        args += ["--backend", "sim-float", "--network-model", "fused"]
     if case == "corrupt":
         network = tmp_path / "broken.net"
         network.write_bytes(net_file.read_bytes()[:2000])

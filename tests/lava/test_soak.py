@@ -44,7 +44,7 @@ def test_reference_stream_in_pieces_equals_simulate(quantizer, path):
     expected = simulate(graph, counts).outputs
     stream = DeployedStream(graph)
     if path == "dense_step":  # every synapse takes the reference's own dense_step
-        for synapse in stream._synapses:
+        for _, _, synapse in stream._synapses:
             synapse.fast_limit = -1
     cuts = [0, 1, 2, 5, 130, 131, 300]  # pieces shorter and longer than the attention delay
     pieces = [stream.run(counts[a:b]).outputs for a, b in zip(cuts, cuts[1:], strict=False)]

@@ -1,0 +1,1 @@
+"""FusedNetwork: the whole deployed network in one CPU process (fast fixed-point simulation)."""
