@@ -6,7 +6,10 @@ the table prints test and validation R^2, parameters, training time and the test
 against the full model of the same seed. Each row is reproduced by the command printed above
 the table.
 
-    python benchmarks/ablations.py [--data synthetic] [--seeds 0] [--out runs/ablations]
+    python benchmarks/ablations.py [--data synthetic] [--seeds 0] [--epochs N] [--out DIR]
+
+``--epochs`` caps every model's training (``rat-lava train --epochs``) to fit a time budget;
+by default the RAT's own settings apply (30 epochs, early stopping).
 """
 
 from __future__ import annotations
@@ -27,11 +30,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default="synthetic", help="--data of rat-lava train")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds")
+    parser.add_argument("--epochs", type=int, help="epochs per model (default: the RAT's)")
     parser.add_argument("--out", default="runs/ablations", help="checkpoint directory")
     args = parser.parse_args()
+    epochs = {} if args.epochs is None else {"epochs": args.epochs}
     print(
         f"rat-lava train --model rat --data {args.data} --seed S --out DIR [--ablation NAME]"
-        f"  (seeds {' '.join(map(str, args.seeds))})"
+        + (f" --epochs {args.epochs}" if epochs else "")
+        + f"  (seeds {' '.join(map(str, args.seeds))})"
     )
     results: dict[str, list[tuple[float, float, int, float]]] = {v: [] for v in VARIANTS}
     for seed in args.seeds:
@@ -41,7 +47,7 @@ def main() -> None:
                 "rat",
                 args.data,
                 Path(args.out) / f"{variant}-seed{seed}",
-                train_config=default_train_config("rat", seed=seed),
+                train_config=default_train_config("rat", seed=seed, **epochs),
                 progress=False,
                 options=StageOptions(ablations=ablations),
             )

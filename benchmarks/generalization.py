@@ -1,15 +1,20 @@
 """Does pretraining on other sessions and subjects help a new session with little data?
 
 1. Pretrain the ``small`` RAT on every session of the data except the target (other sessions
-   of the target's subject, other subjects and tasks; one BatchNorm set each).
+   of the target's subject, other subjects and tasks; one BatchNorm set each), or with
+   ``--subjects`` only on the sessions of those subjects.
 2. Per seed, on the first ``--fraction`` of the target's training split: finetune the
-   pretrained model ("full" and "input-only" modes), and train the same architecture from
+   pretrained model ("full" and "input-only" modes; the finetuning learning rate, velocity
+   scale and initial-weights rule of ``StageOptions``), and train the same architecture from
    scratch with the same settings.
 3. Print the target's test R^2 of each and the difference finetune - scratch per seed.
 
 Everything runs through the ``rat-lava train`` pipeline; the equivalent commands are printed.
+``--pretrain-epochs`` and ``--epochs`` cap the pretraining and the target runs (default: the
+RAT's own 30 epochs with early stopping).
 
     python benchmarks/generalization.py [--data synthetic] [--fraction 0.1] [--seeds 0 1 2]
+        [--subjects A] [--pretrain-epochs N] [--epochs N] [--pretrained PRETRAIN/rat.pt]
 """
 
 from __future__ import annotations
@@ -31,38 +36,53 @@ def main() -> None:
     parser.add_argument("--fraction", type=float, default=0.1, help="target training fraction")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds")
     parser.add_argument("--pretrain-seed", type=int, default=0, help="seed of the pretraining")
+    parser.add_argument("--subjects", nargs="+", default=[], help="pretraining subjects")
+    parser.add_argument("--pretrain-epochs", type=int, help="pretraining epochs")
+    parser.add_argument("--epochs", type=int, help="epochs of the finetune and scratch runs")
+    parser.add_argument("--pretrained", help="reuse this pretrained rat.pt (skips step 1)")
     parser.add_argument("--out", default="runs/generalization", help="checkpoint directory")
     args = parser.parse_args()
     out = Path(args.out)
     frac = f"--train-fraction {args.fraction:g}"
+    subjects = f" --subjects {','.join(args.subjects)}" if args.subjects else ""
+    pre_epochs = {} if args.pretrain_epochs is None else {"epochs": args.pretrain_epochs}
+    epochs = {} if args.epochs is None else {"epochs": args.epochs}
+    pre_flag = f" --epochs {args.pretrain_epochs}" if pre_epochs else ""
+    flag = f" --epochs {args.epochs}" if epochs else ""
     print(
-        f"rat-lava train --model rat --data {args.data} --stage pretrain "
+        f"rat-lava train --model rat --data {args.data} --stage pretrain{subjects}{pre_flag} "
         f"--seed {args.pretrain_seed} --out {out / 'pretrain'}\n"
         f"rat-lava train --model rat --data {args.data} --stage finetune --init "
-        f"{out / 'pretrain' / 'rat.pt'} --finetune-mode full|input-only {frac} --seed S --out D\n"
-        f"rat-lava train --model rat --data {args.data} {frac} --seed S --out D"
+        f"{out / 'pretrain' / 'rat.pt'} --finetune-mode full|input-only {frac}{flag} "
+        "--seed S --out D\n"
+        f"rat-lava train --model rat --data {args.data} {frac}{flag} --seed S --out D"
     )
-    pretrained = train(
-        "rat",
-        args.data,
-        out / "pretrain",
-        train_config=default_train_config("rat", seed=args.pretrain_seed),
-        progress=False,
-        options=StageOptions(stage="pretrain"),
-    )
-    print(
-        f"pretrained: R2 {pretrained.test_r2:.4f} on the test splits of the pretraining "
-        f"sessions, {pretrained.seconds:.0f} s",
-        flush=True,
-    )
+    if args.pretrained:
+        checkpoint = Path(args.pretrained)
+        print(f"pretrained: {checkpoint} (given)")
+    else:
+        pretrained = train(
+            "rat",
+            args.data,
+            out / "pretrain",
+            train_config=default_train_config("rat", seed=args.pretrain_seed, **pre_epochs),
+            progress=False,
+            options=StageOptions(stage="pretrain", subjects=tuple(args.subjects)),
+        )
+        checkpoint = pretrained.checkpoint
+        print(
+            f"pretrained: R2 {pretrained.test_r2:.4f} on the test splits of the pretraining "
+            f"sessions, {pretrained.seconds:.0f} s",
+            flush=True,
+        )
     options = {
         "scratch": StageOptions(train_fraction=args.fraction),
         "finetune full": StageOptions(
-            stage="finetune", init=pretrained.checkpoint, train_fraction=args.fraction
+            stage="finetune", init=checkpoint, train_fraction=args.fraction
         ),
         "finetune input-only": StageOptions(
             stage="finetune",
-            init=pretrained.checkpoint,
+            init=checkpoint,
             finetune_mode="input-only",
             train_fraction=args.fraction,
         ),
@@ -74,7 +94,7 @@ def main() -> None:
                 "rat",
                 args.data,
                 out / f"{run.replace(' ', '-')}-seed{seed}",
-                train_config=default_train_config("rat", seed=seed),
+                train_config=default_train_config("rat", seed=seed, **epochs),
                 progress=False,
                 options=options[run],
             )

@@ -35,6 +35,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         rate_bound_hz=args.rate_bound,
         prune_sparsity=args.prune,
         qat_epochs=args.qat_epochs,
+        subjects=tuple(args.subjects.split(",")) if args.subjects else (),
     )
     summary = train(
         args.model,
@@ -171,6 +172,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         from_export=from_export,
         retrain=args.retrain,
         seed=args.seed,
+        network_model=args.network_model,
     )
     return 0
 
@@ -211,6 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
         "from --init",
     )
     p.add_argument("--init", help="checkpoint to start from (pretrained or cross-session)")
+    p.add_argument(
+        "--subjects",
+        metavar="S[,S...]",
+        help="--stage pretrain: only the sessions of these subjects (default: every subject)",
+    )
     p.add_argument(
         "--finetune-mode",
         default="full",
@@ -411,6 +418,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE.net",
         help="no training: decode with this export (default: the shipped "
         "netx_exports/rat_small_synthetic.net)",
+    )
+    p.add_argument(
+        "--network-model",
+        default="fused",
+        choices=["fused", "leaves"],
+        help="fused: the network as one FusedNetwork Lava process, bit-exact with the leaves "
+        "and faster (default); leaves: the standard Lava processes that map onto Loihi 2",
     )
     p.add_argument("--retrain", action="store_true", help="train again even if OUT/rat.pt fits")
     p.add_argument("--seed", type=int, default=0, help="training seed (default 0)")

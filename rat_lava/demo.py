@@ -4,7 +4,9 @@
    fine-tuning), or reuse ``OUT/rat.pt`` when it was trained the same way on the same data;
    with ``from_export`` skip training and start from an export (default: the shipped one);
 2. export it (fold, quantize) to a NetX HDF5 ``.net`` file in ``netx_exports/``;
-3. decode the test split in Lava ``sim-fixed`` with per-core probes and write the run file;
+3. decode the test split in Lava ``sim-fixed`` with per-core probes and write the run file
+   (``network_model``: ``"fused"``, one FusedNetwork process, bit-exact with the leaves and
+   faster, or ``"leaves"``, the standard Lava processes that map onto Loihi 2);
 4. print the test R^2 of the float fold of the trained model (numpy), of the quantized export
    and of the Lava run next to the ridge and Kalman baselines, the per-core table and the energy
    per decoded step, and save ``velocity.png`` and ``core_activity.png``.
@@ -88,6 +90,7 @@ def run_demo(
     from_export: Path | None = None,
     retrain: bool = False,
     seed: int = 0,
+    network_model: str = "fused",
 ) -> dict[str, float]:
     """Run the main job (module docstring) into ``out``; returns the R^2 table printed."""
     out.mkdir(parents=True, exist_ok=True)
@@ -107,8 +110,10 @@ def run_demo(
         if stage in card_r2 and card_r2.get("data") == data
     }
     run_path = out / "sim_fixed.h5"
-    print(f"decoding in Lava sim-fixed with probes -> {run_path}")
-    print(run_network(network, data, "sim-fixed", run_path, probes=True))
+    print(f"decoding in Lava sim-fixed ({network_model} network model) with probes -> {run_path}")
+    print(
+        run_network(network, data, "sim-fixed", run_path, probes=True, network_model=network_model)
+    )
     run = read_run(run_path)
     r2["RAT, Lava sim-fixed"] = r2_score(run.ground_truth, run.velocity).mean
     for model in BASELINE_MODELS:
@@ -129,7 +134,8 @@ def _print_results(r2: dict[str, float], run: RunFile, out: Path) -> None:
     speed, dt = run.timing.get("steps_per_s"), float(run.meta.get("dt", 0.0))
     if speed:
         print(
-            f"\nLava sim-fixed stepped at {speed:.0f} steps/s = {speed * dt:.2f} x real time "
+            f"\nLava sim-fixed ({run.meta.get('network_model')} network model) stepped at "
+            f"{speed:.0f} steps/s = {speed * dt:.2f} x real time "
             f"(bins of {dt * 1e3:g} ms; latency {run.meta.get('latency_steps')} steps)"
         )
     if run.probes is not None:

@@ -153,6 +153,8 @@ def train_torch_model(
     trainable: Callable[[str], bool] | None = None,
     after_step: Callable[[], None] | None = None,
     progress: bool = True,
+    scale: np.ndarray | None = None,
+    keep_initial: bool = False,
 ) -> tuple[TrainResult, np.ndarray]:
     """Train ``model`` in place with AdamW, a cosine schedule and early stopping on val R^2.
 
@@ -166,6 +168,11 @@ def train_torch_model(
         trainable: optional filter on parameter names (fine-tuning a subset).
         after_step: optional callback after every optimizer step (e.g. re-applying masks).
         progress: show a progress bar with the loss and the validation R^2.
+        scale: velocity scale (2,) the model's outputs are in (a finetuned model keeps its
+            pretraining's); default: the training velocity's standard deviation.
+        keep_initial: the initial weights compete with every epoch's on validation R^2 (epoch
+            -1), so a finetuned model is never worse on validation than the model it started
+            from.
 
     Returns:
         The result and the velocity scale (2,) that maps model outputs to data units.
@@ -174,7 +181,7 @@ def train_torch_model(
     torch.manual_seed(cfg.seed)
     device = pick_device(cfg.device)
     model.to(device)
-    scale = velocity_scale(train)
+    scale = velocity_scale(train) if scale is None else np.asarray(scale, dtype=np.float32)
     scale_t = torch.from_numpy(scale).to(device)
     named = [(n, p) for n, p in model.named_parameters() if trainable is None or trainable(n)]
     for name, param in model.named_parameters():
@@ -204,6 +211,8 @@ def train_torch_model(
         best_state = saved["best_state"]
         start_epoch, best_r2 = saved["epoch"] + 1, saved["best_r2"]
         best_epoch, since_best = saved["best_epoch"], saved["since_best"]
+    elif keep_initial:
+        best_r2 = _val_r2(model, val, scale, device)
     burn_in = {s.condition: round(cfg.burn_in_s / s.dt) for s in train}
 
     started, windows_seen = time.perf_counter(), 0
@@ -239,14 +248,7 @@ def train_torch_model(
                 windows_seen += len(spikes)
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss.item():.3f}", val_r2=f"{best_r2:.3f}")
-            val_r2 = float(
-                np.mean(
-                    [
-                        r2_score(v.velocity, predict_sequence(model, v, scale, device)).mean
-                        for v in val
-                    ]
-                )
-            )
+            val_r2 = _val_r2(model, val, scale, device)
             if val_r2 > best_r2:
                 best_r2, best_epoch, since_best = val_r2, epoch, 0
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -282,6 +284,14 @@ def train_torch_model(
         windows_per_s=windows_seen / seconds if seconds > 0 else 0.0,
     )
     return result, scale
+
+
+def _val_r2(
+    model: nn.Module, val: Sequence[Session], scale: np.ndarray, device: torch.device
+) -> float:
+    """Mean test-style R^2 of ``model`` over the validation sessions."""
+    scores = [r2_score(v.velocity, predict_sequence(model, v, scale, device)).mean for v in val]
+    return float(np.mean(scores))
 
 
 def remove_resume(resume_path: Path) -> None:

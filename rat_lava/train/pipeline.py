@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from torch import nn
 
 from rat_lava import __version__
 from rat_lava.baselines import BASELINES
+from rat_lava.data.session import Session
 from rat_lava.data.sources import load_data
 from rat_lava.errors import CheckpointError, DataError
 from rat_lava.metrics import parameter_count, r2_score
@@ -45,6 +47,11 @@ class StageOptions:
     that many epochs with ``RATConfig.quantize`` set (the forward pass on Lava's fixed-point
     grid), at ``qat_lr`` (default: ``QAT_LR_FACTOR`` times the float learning rate). The
     checkpoint then has ``config["quantize"] = True`` and records the phase in ``meta["qat"]``.
+
+    ``subjects`` restricts the ``pretrain`` stage to the sessions of those subjects. With
+    ``init`` (finetuning), training starts from that checkpoint at ``finetune_lr`` (default:
+    ``FINETUNE_LR_FACTOR`` times the learning rate), keeps its velocity scale, and the initial
+    weights compete with every epoch's on validation R^2.
     """
 
     stage: str = "single"
@@ -57,10 +64,15 @@ class StageOptions:
     prune_rounds: int = 3
     qat_epochs: int = 0
     qat_lr: float | None = None
+    finetune_lr: float | None = None
+    subjects: tuple[str, ...] = ()
 
 
 QAT_LR_FACTOR = 0.1
 """Default learning rate of quantization-aware fine-tuning, relative to the float phase's."""
+
+FINETUNE_LR_FACTOR = 0.3
+"""Default learning rate of finetuning from ``--init``, relative to training from scratch."""
 
 
 @dataclass
@@ -104,12 +116,14 @@ def _check_options(model: str, opts: StageOptions) -> None:
 
 def _initial_model(
     model: str, preset: str, opts: StageOptions, plan: StagePlan, dt: float
-) -> tuple[nn.Module, dict[str, Any], list[str]]:
-    """A fresh model, or one initialised from ``opts.init`` with BN sets for new conditions."""
+) -> tuple[nn.Module, dict[str, Any], list[str], np.ndarray | None]:
+    """A fresh model, or one initialised from ``opts.init`` with BN sets for new conditions;
+    and the velocity scale (2,) of ``opts.init`` (None for a fresh model)."""
     if opts.init is None:
         config = default_config(model, preset, dt, opts.ablations)
         conditions = plan.conditions
-        return build_torch_model(model, config, plan.n_channels, conditions), config, conditions
+        net = build_torch_model(model, config, plan.n_channels, conditions)
+        return net, config, conditions, None
     payload = load_checkpoint(opts.init)
     if payload["model"] != model:
         raise CheckpointError(f"{opts.init}: is a {payload['model']} checkpoint, not {model}")
@@ -130,7 +144,8 @@ def _initial_model(
             first = key.split(".sets.")[0] + ".sets.0." + key.split(".sets.")[1].split(".", 1)[1]
             state[key] = payload["state"][first].clone()
     net.load_state_dict(state)
-    return net, config, conditions
+    scale = payload["meta"].get("velocity_scale")
+    return net, config, conditions, None if scale is None else np.asarray(scale, np.float32)
 
 
 def _input_only(name: str) -> bool:
@@ -146,25 +161,31 @@ def _evaluate(net: nn.Module, plan: StagePlan, scale: np.ndarray) -> tuple[float
 
 def train(
     model: str,
-    data: str,
+    data: str | Sequence[Session],
     out: Path,
     preset: str = "small",
     train_config: TrainConfig | None = None,
     progress: bool = True,
     options: StageOptions | None = None,
 ) -> TrainSummary:
-    """Train ``model`` on ``data`` as ``options`` says and write ``out/<model>.pt``."""
+    """Train ``model`` on ``data`` as ``options`` says and write ``out/<model>.pt``.
+
+    ``data``: a ``--data`` specification (``rat_lava.data.sources.load_data``) or the sessions
+    themselves, the target first.
+    """
     opts = options or StageOptions()
     _check_options(model, opts)
     cfg = train_config or default_train_config(model)
     started = time.perf_counter()
-    sessions = load_data(data)
+    sessions = load_data(data) if isinstance(data, str) else list(data)
+    if not sessions:
+        raise DataError("no sessions to train on")
     target = sessions[0]
-    plan = plan_stage(opts.stage, sessions, opts.train_fraction)
+    plan = plan_stage(opts.stage, sessions, opts.train_fraction, subjects=opts.subjects)
     meta: dict[str, Any] = {
         "n_channels": plan.n_channels,
         "dt": target.dt,
-        "data": data,
+        "data": data if isinstance(data, str) else target.source,
         "target": plan.test[-1].condition,
         "stage": opts.stage,
         "train_fraction": opts.train_fraction,
@@ -186,8 +207,11 @@ def train(
         val_r2 = float(info["val_r2"])
     else:
         torch.manual_seed(cfg.seed)
-        net, config, conditions = _initial_model(model, preset, opts, plan, target.dt)
+        net, config, conditions, init_scale = _initial_model(model, preset, opts, plan, target.dt)
         meta["conditions"] = conditions
+        if opts.init is not None:
+            cfg = replace(cfg, lr=opts.finetune_lr or cfg.lr * FINETUNE_LR_FACTOR)
+            meta["train_config"] = asdict(cfg)
         bound = FiringRateBound(net, opts.rate_bound_hz, target.dt) if opts.rate_bound_hz else None
         trainable = _input_only if opts.finetune_mode == "input-only" else None
         # one resume file per phase, kept until the end: a killed run replays finished phases
@@ -201,6 +225,8 @@ def train(
             extra_loss=bound,
             trainable=trainable,
             progress=progress,
+            scale=init_scale,
+            keep_initial=opts.init is not None,
         )
         masks = None
         for round_ in range(1, (opts.prune_rounds if opts.prune_sparsity else 0) + 1):
@@ -217,6 +243,7 @@ def train(
                 trainable=trainable,
                 after_step=lambda m=masks: apply_masks(net, m),
                 progress=progress,
+                scale=scale,
             )
         meta["train"] = {
             "epochs_run": result.epochs_run,
@@ -239,6 +266,7 @@ def train(
                 trainable=trainable,
                 after_step=None if masks is None else lambda m=masks: apply_masks(net, m),
                 progress=progress,
+                scale=scale,
             )
             meta["qat"] = {
                 "epochs": qat_cfg.epochs,

@@ -3,8 +3,9 @@
 The first session of the data is the target. Stages:
 
 * ``single``: the target's train split; validated and tested on the target.
-* ``pretrain``: every other session (other sessions, subjects and tasks), one BatchNorm set
-  each; validated and tested on those sessions' own splits.
+* ``pretrain``: every other session (other sessions, subjects and tasks; only those of
+  ``subjects`` when given), one BatchNorm set each; validated and tested on those sessions' own
+  splits.
 * ``cross-session``: every session of the target's subject, including the target.
 * ``finetune``: the target only (optionally the first ``train_fraction`` of its train split),
   starting from ``--init``.
@@ -63,18 +64,28 @@ def pad_channels(session: Session, n_channels: int) -> Session:
 
 
 def plan_stage(
-    stage: str, sessions: list[Session], train_fraction: float = 1.0, n_channels: int | None = None
+    stage: str,
+    sessions: list[Session],
+    train_fraction: float = 1.0,
+    n_channels: int | None = None,
+    subjects: tuple[str, ...] = (),
 ) -> StagePlan:
-    """Select and split the sessions of ``stage``; ``n_channels`` fixes the model's input size."""
+    """Select and split the sessions of ``stage``; ``n_channels`` fixes the model's input size;
+    ``subjects`` (pretrain only) keeps the sessions of those subjects."""
     if stage not in STAGES:
         raise DataError(f"unknown stage {stage!r}; choose one of {', '.join(STAGES)}")
     if not 0.0 < train_fraction <= 1.0:
         raise DataError(f"--train-fraction must be in (0, 1], got {train_fraction}")
     target = sessions[0]
+    if subjects and stage != "pretrain":
+        raise DataError("--subjects selects pretraining sessions: use it with --stage pretrain")
     if stage == "pretrain":
-        chosen = sessions[1:]
+        chosen = [s for s in sessions[1:] if not subjects or s.subject in subjects]
         if not chosen:
-            raise DataError(f"{target.source}: pretraining needs sessions besides the target")
+            which = f" of subject {', '.join(subjects)}" if subjects else ""
+            raise DataError(
+                f"{target.source}: pretraining needs sessions{which} besides the target"
+            )
     elif stage == "cross-session":
         chosen = [s for s in sessions[1:] if s.subject == target.subject] + [target]
     else:
