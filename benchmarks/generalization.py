@@ -53,7 +53,8 @@ def main() -> None:
         f"rat-lava train --model rat --data {args.data} --stage pretrain{subjects}{pre_flag} "
         f"--seed {args.pretrain_seed} --out {out / 'pretrain'}\n"
         f"rat-lava train --model rat --data {args.data} --stage finetune --init "
-        f"{out / 'pretrain' / 'rat.pt'} --finetune-mode full|input-only {frac}{flag} "
+        f"{args.pretrained or out / 'pretrain' / 'rat.pt'} --finetune-mode full|input-only "
+        f"{frac}{flag} "
         "--seed S --out D\n"
         f"rat-lava train --model rat --data {args.data} {frac}{flag} --seed S --out D"
     )
