@@ -1,6 +1,6 @@
 """Training throughput and peak memory of the RAT SNN presets next to the GRU baseline, on CPU.
 
-Every model trains in its own fresh process (so that the peak memory is its own), on batches
+Every model trains in its own fresh interpreter (so that the peak memory is its own), on batches
 of the training windows that ``rat-lava train`` uses (its default batch size and window
 length, synthetic default target): a few warm-up optimizer steps (forward, backward, AdamW),
 then timed ones. Printed per model: windows per second, seconds per batch, peak resident
@@ -13,8 +13,10 @@ throughput relative to the GRU measured in the same run.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
+import json
 import resource
+import subprocess
+import sys
 import time
 
 MODELS = (("gru", "small"), ("rat", "small"), ("rat", "paper"))
@@ -79,14 +81,34 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=4, help="timed batches per model")
     parser.add_argument("--warmup", type=int, default=1, help="untimed batches first")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    parser.add_argument("--one", nargs=2, metavar=("KIND", "PRESET"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    context = multiprocessing.get_context("spawn")
+    if args.one:  # the child process: measure one model, print its row as JSON
+        print(json.dumps(_measure(*args.one, args.batches, args.warmup, args.threads)))
+        return
     rows = []
     for kind, preset in MODELS:
-        with context.Pool(1) as pool:
-            rows.append(
-                pool.apply(_measure, (kind, preset, args.batches, args.warmup, args.threads))
-            )
+        # a fresh interpreter per model (Lava, imported with the package, fixes the start
+        # method of multiprocessing, so a spawn pool cannot be used)
+        child = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                kind,
+                preset,
+                "--batches",
+                str(args.batches),
+                "--warmup",
+                str(args.warmup),
+                "--threads",
+                str(args.threads),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
     gru = rows[0]["windows_per_s"]
     print(
         f"training on CPU, {args.threads} threads, {args.batches} timed batches after "
