@@ -40,6 +40,7 @@ from rat_lava.lava.processes.delay_dense.models import (
 )
 from rat_lava.lava.processes.integrator.process import GradedIntegrator
 from rat_lava.lava.processes.network.process import FusedNetwork
+from rat_lava.lava.processes.recorder.process import split_columns
 from rat_lava.model.folded import INPUT
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "build",
     "build_fused_network",
     "build_network",
+    "check_network_model",
     "model_overrides",
 ]
 
@@ -95,17 +97,21 @@ class LavaNetwork:
     def split_nodes(self, messages: np.ndarray) -> dict[str, np.ndarray]:
         """What ``fused.nodes_out`` sent (T, total) cut into (T, size) per population and
         product."""
-        sizes = list(self.fused.node_sizes.values())
-        parts = np.split(messages, np.cumsum(sizes)[:-1], axis=1)
+        parts = split_columns(messages, list(self.fused.node_sizes.values()))
         return dict(zip(self.fused.node_sizes, parts, strict=True))
 
 
-def build(graph: LavaGraph, network_model: str = "leaves") -> LavaNetwork:
-    """``build_network`` (``"leaves"``) or ``build_fused_network`` (``"fused"``)."""
+def check_network_model(network_model: str) -> None:
+    """ValueError unless ``network_model`` is one of ``NETWORK_MODELS``."""
     if network_model not in NETWORK_MODELS:
         raise ValueError(
             f"unknown network model {network_model!r}; choose one of {', '.join(NETWORK_MODELS)}"
         )
+
+
+def build(graph: LavaGraph, network_model: str = "leaves") -> LavaNetwork:
+    """``build_network`` (``"leaves"``) or ``build_fused_network`` (``"fused"``)."""
+    check_network_model(network_model)
     return build_fused_network(graph) if network_model == "fused" else build_network(graph)
 
 

@@ -37,7 +37,7 @@ from typing import Literal
 import numpy as np
 
 from rat_lava.errors import DataError
-from rat_lava.lava.builder import NETWORK_MODELS, build, model_overrides
+from rat_lava.lava.builder import build, check_network_model, model_overrides
 from rat_lava.lava.errors import BackendUnavailableError
 from rat_lava.lava.graph import MAX_INPUT_COUNT, LavaGraph
 from rat_lava.lava.io import check_counts, counts_source, receive_all
@@ -142,11 +142,7 @@ class LavaDecoder:
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-        if network_model not in NETWORK_MODELS:
-            raise ValueError(
-                f"unknown network model {network_model!r}; choose one of "
-                f"{', '.join(NETWORK_MODELS)}"
-            )
+        check_network_model(network_model)
         if network_model == "fused" and backend != "sim-fixed":
             raise DataError(
                 f"the fused network model runs in the backend 'sim-fixed' only, not {backend!r}"

@@ -178,6 +178,11 @@ class LavaGraph:
         )
 
     @property
+    def node_sizes(self) -> dict[str, int]:
+        """Output size of every node that sends (populations, then products), in this order."""
+        return {node.name: node.size for node in (*self.populations, *self.products)}
+
+    @property
     def n_inputs(self) -> int:
         """Input channels."""
         return self.network.n_inputs

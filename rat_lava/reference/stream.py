@@ -108,11 +108,12 @@ class DeployedStream:
         self._states = {pop.name: lif_init(pop.size) for pop in graph.populations}
         self._lag = max((p.delay for p in graph.products), default=0)
         """Rows of history the products read: the last ``_lag`` outputs of every node."""
-        nodes = [*graph.populations, *graph.products]
-        self.node_sizes = {node.name: node.size for node in nodes}
-        """Output size of every node (populations, then products), in the order ``step``
-        returns them."""
-        self._history = {node.name: np.zeros((self._lag, node.size), np.int64) for node in nodes}
+        self.node_sizes = graph.node_sizes
+        """Output size of every node, in the order ``step`` returns them
+        (``LavaGraph.node_sizes``)."""
+        self._history = {
+            name: np.zeros((self._lag, size), np.int64) for name, size in self.node_sizes.items()
+        }
         self._slot = 0
         """Row of ``_history`` that holds the outputs of ``_lag`` steps ago (a ring buffer)."""
 

@@ -40,7 +40,7 @@ class FusedNetwork(AbstractProcess):
         if graph.precision != "fixed":
             raise ValueError("FusedNetwork runs fixed-point graphs only")
         super().__init__(graph=graph, name=name)
-        self.node_sizes = {node.name: node.size for node in (*graph.populations, *graph.products)}
+        self.node_sizes = graph.node_sizes
         self.readout = graph.readout
         self.s_in = InPort(shape=(graph.n_inputs,))
         self.v_out = OutPort(shape=(graph.population(graph.readout).size,))

@@ -17,6 +17,11 @@ from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import AbstractProcess
 
 
+def split_columns(messages: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
+    """Messages (T, sum(sizes)) cut into consecutive column blocks [(T, sizes[i])]."""
+    return np.split(messages, np.cumsum(sizes)[:-1], axis=1)
+
+
 def port_name(index: int) -> str:
     """Name of the Recorder's InPort number ``index``."""
     return f"in_{index}"
@@ -61,4 +66,4 @@ class Recorder(AbstractProcess):
 
     def split(self, messages: np.ndarray) -> list[np.ndarray]:
         """Messages (T, sum(sizes)) cut into what each port sent, [(T, sizes[i])]."""
-        return np.split(messages, np.cumsum(self.sizes)[:-1], axis=1)
+        return split_columns(messages, self.sizes)
