@@ -1,5 +1,6 @@
 """SIGINT and SIGKILL during `rat-lava run --out` and `rat-lava export --out`: the requested
-file is either absent or complete and valid, never partial; Ctrl-C exits 130 in one line."""
+file is either absent or complete and valid, never partial; Ctrl-C exits 130 in one line; no
+Lava child process or shared-memory segment outlives the killed host."""
 
 import signal
 import subprocess
@@ -7,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from rat_lava.demo import SHIPPED_EXPORT
@@ -34,17 +36,50 @@ def interrupted(argv: list[str], sig: int, after_s: float) -> subprocess.Complet
     return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
+LAVA_CHILDREN = 10
+"""The shipped export runs as more than this many forked Lava processes."""
+
+
+def shared_memory() -> set[str]:
+    return {p.name for p in Path("/dev/shm").iterdir()}
+
+
+def wait_for_lava_children(proc: subprocess.Popen, timeout_s: float) -> list[psutil.Process]:
+    """The host's children once Lava has forked them (more than ``LAVA_CHILDREN``)."""
+    host = psutil.Process(proc.pid)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        children = host.children()
+        if len(children) > LAVA_CHILDREN:
+            return children
+        time.sleep(0.2)
+    raise AssertionError(f"Lava's children did not start within {timeout_s:.0f} s")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
-def test_interrupted_run_leaves_no_run_file(tmp_path, sig):
+def test_interrupted_run_leaves_no_run_file_no_process_no_shared_memory(tmp_path, sig):
     out = tmp_path / "run.h5"
+    before = shared_memory()
     argv = ["run", str(SHIPPED_EXPORT), "--data", "synthetic", "--out", str(out)]
-    done = interrupted(argv, sig, 8.0)
+    proc = subprocess.Popen(
+        [str(RAT_LAVA), *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        children = wait_for_lava_children(proc, 120.0)
+        time.sleep(1.0)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+        _, alive = psutil.wait_procs(children, timeout=10)
+    finally:
+        proc.kill()
+    assert not alive, f"{len(alive)} Lava processes outlived the host"
     assert not out.exists()
+    assert not shared_memory() - before
     if sig == signal.SIGINT:
-        assert done.returncode == 130, done.stderr
-        assert done.stderr.strip().splitlines()[-1] == "rat-lava: interrupted", done.stderr
-        assert "Traceback" not in done.stderr
+        assert proc.returncode == 130, err
+        assert err.strip().splitlines()[-1] == "rat-lava: interrupted", err
+        assert "Traceback" not in err
 
 
 @pytest.mark.slow
