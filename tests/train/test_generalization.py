@@ -3,6 +3,7 @@
 target's training split beats training the same architecture from scratch on that 10 %."""
 
 import pytest
+import torch
 
 from rat_lava.data.synthetic import SessionSpec, SyntheticConfig, generate_synthetic
 from rat_lava.train.models import default_train_config
@@ -11,11 +12,21 @@ from rat_lava.train.pipeline import StageOptions, train
 SMALL_CASE = SyntheticConfig(
     sessions=(
         SessionSpec("A", "1", "center-out", 100.0),  # the target: 6 s of training data at 10 %
-        SessionSpec("A", "2", "center-out", 60.0),
-        SessionSpec("A", "3", "center-out", 60.0),
+        SessionSpec("A", "2", "center-out", 90.0),
+        SessionSpec("A", "3", "center-out", 90.0),
     ),
     channels={"A": 32},
 )
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """One torch thread, as in the rest of the suite: the result must not depend on the tests
+    that ran before (with 2 threads the float sums, and so the trained models, differ)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.mark.slow
@@ -29,7 +40,7 @@ def test_finetuning_a_pretrained_model_beats_training_from_scratch(tmp_path):
         progress=False,
         options=StageOptions(stage="pretrain"),
     )
-    assert pretrained.test_r2 > 0.2  # the pretraining itself learned (measured 0.37)
+    assert pretrained.test_r2 > 0.25  # the pretraining itself learned (measured 0.45)
     target = {"train_config": default_train_config("rat", seed=0, epochs=10), "progress": False}
     finetuned = train(
         "rat",
@@ -41,6 +52,6 @@ def test_finetuning_a_pretrained_model_beats_training_from_scratch(tmp_path):
     scratch = train(
         "rat", sessions, tmp_path / "scratch", options=StageOptions(train_fraction=0.1), **target
     )
-    # measured here: finetuned 0.24, scratch -0.20; the margins allow for float rounding elsewhere
-    assert finetuned.test_r2 > scratch.test_r2 + 0.15
-    assert finetuned.test_r2 > 0.1
+    # measured: finetuned 0.41, scratch -0.20 (0.41 and -0.01 with seed 1 for both runs)
+    assert finetuned.test_r2 > scratch.test_r2 + 0.2
+    assert finetuned.test_r2 > 0.2
