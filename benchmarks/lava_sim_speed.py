@@ -1,9 +1,12 @@
 """Lava CPU-simulation speed of the default export, next to a stock NetX chain, in one run.
 
     python benchmarks/lava_sim_speed.py [--net netx_exports/rat_small_synthetic.net] [--steps 2000]
+        [--repeats 3]
 
 Decodes the first ``--steps`` bins of the synthetic default's test split (spike counts as
-graded input; repeated end to end if the split is shorter) four ways, one after the other:
+graded input; repeated end to end if the split is shorter) four ways, in rotating order,
+``--repeats`` times each (the first run in a process pays for warm-up, and a shared machine has
+slow phases: rotation spreads both over the paths):
 
 - ``LavaDecoder(net, "sim-fixed", attention_model="fused")``: the network as standard Lava
   leaves, attention by the fused CPU model;
@@ -14,24 +17,25 @@ graded input; repeated end to end if the split is shorter) four ways, one after 
   Dense -> CUBA layers with the export's layer sizes, so the same number of neurons, written by
   ``rat_lava.lava.speed.write_netx_chain`` (random integer weights).
 
-Per row: neurons, start-up seconds (build, compile, start of the child processes), steps per
-second of the stepping alone (``LavaDecoder.timing["steps_per_s"]``; for the chain, one
-``RunSteps``), that rate as a ratio to real time (250 steps/s at 4 ms bins), and peak memory:
-the largest sum over this process and all its children, from build to stop, of their resident
-sets (psutil RSS, sampled every 0.1 s; pages that Lava's forked children share with this
-process count once per process, so this over-states the total) and, from a second identical
-run (PSS sampling is slow and would slow the timed run), of their proportional set sizes (PSS,
-the physical memory); ``rat_lava.lava.speed.PeakMemory``. Target: the fused path at least real
-time on 2 cores (the leaves rows and the NetX chain show what Lava's per-process cost allows).
-Run from the repository root (the default ``--net`` is a relative path);
-without the file ``--net``, the small RAT preset is built in-process (untrained, BatchNorm
-settled, quantized), and the output says so.
+Per row, medians over the repeats: neurons, start-up seconds (build, compile, start of the
+child processes), steps per second of the stepping alone (``LavaDecoder.timing["steps_per_s"]``;
+for the chain, one ``RunSteps``), that rate as a ratio to real time (250 steps/s at 4 ms bins),
+and peak memory: the largest sum over this process and all its children, from build to stop, of
+their resident sets (psutil RSS, sampled every 0.1 s; pages that Lava's forked children share
+with this process count once per process, so this over-states the total; largest over the
+repeats) and, from one more run per path (PSS sampling is slow and would slow the timed runs),
+of their proportional set sizes (PSS, the physical memory); ``rat_lava.lava.speed.PeakMemory``.
+Target: the fused path at least real time on 2 cores (the leaves rows and the NetX chain show
+what Lava's per-process cost allows). Run from the repository root (the default ``--net`` is a
+relative path); without the file ``--net``, the small RAT preset is built in-process
+(untrained, BatchNorm settled, quantized), and the output says so.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 from pathlib import Path
 from typing import NamedTuple
@@ -80,37 +84,49 @@ PATHS = {
 """Table row name -> LavaDecoder options."""
 
 
-def decode(
-    network: str | FoldedNetwork, options: dict, counts: np.ndarray, pss: bool
-) -> tuple[dict[str, float], int]:
-    """``LavaDecoder.timing`` of one sim-fixed decode of ``counts`` with ``options``, and the
-    peak of ``tree_pss`` (``pss``) or of ``tree_rss`` over the decode, bytes."""
+class Timing(NamedTuple):
+    """One timed run: start-up s, stepping steps/s, peak ``tree_rss`` or ``tree_pss`` bytes."""
+
+    start_s: float
+    steps_per_s: float
+    peak: int
+
+
+def decode(network: str | FoldedNetwork, options: dict, counts: np.ndarray, pss: bool) -> Timing:
+    """One sim-fixed decode of ``counts`` with ``LavaDecoder`` ``options``, with the peak of
+    ``tree_pss`` (``pss``) or of ``tree_rss`` over the decode."""
     decoder = LavaDecoder(network, "sim-fixed", **options)
     with PeakMemory(pss) as memory, decoder:
         decoder.decode(counts)
-    return decoder.timing, memory.peak
+    return Timing(decoder.timing["start_s"], decoder.timing["steps_per_s"], memory.peak)
 
 
-def decoder_row(network: str | FoldedNetwork, neurons: int, name: str, counts: np.ndarray) -> Row:
-    """Timed decode (cheap RSS sampling), then the same decode again with PSS sampling."""
-    timing, rss = decode(network, PATHS[name], counts, pss=False)
-    _, pss = decode(network, PATHS[name], counts, pss=True)
-    return Row(name, neurons, len(counts), timing["start_s"], timing["steps_per_s"], rss, pss)
+def netx(path: Path, counts: np.ndarray, pss: bool) -> Timing:
+    """One run of the stock NetX network in ``path`` over ``counts``."""
+    with PeakMemory(pss) as memory:
+        result = measure_netx(path, counts)
+    return Timing(result.start_s, result.steps_per_s, memory.peak)
 
 
-def netx_row(widths: list[int], counts: np.ndarray) -> Row:
-    """A stock NetX chain of CUBA layers of ``widths`` neurons over ``counts``: timed, then
-    again with PSS sampling."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "chain.net"
-        write_netx_chain(path, lif_layers(widths, counts.shape[1]))
-        with PeakMemory() as rss:
-            result = measure_netx(path, counts)
-        with PeakMemory(pss=True) as pss:
-            measure_netx(path, counts)
-    name = f"stock NetX chain, {len(widths)} layers"
+def timed(
+    name: str, network: str | FoldedNetwork, chain: Path, counts: np.ndarray, pss: bool
+) -> Timing:
+    """One run of the path ``name``: a ``PATHS`` key, else the NetX chain in ``chain``."""
+    if name in PATHS:
+        return decode(network, PATHS[name], counts, pss)
+    return netx(chain, counts, pss)
+
+
+def summary(name: str, neurons: int, steps: int, runs: list[Timing], pss: Timing) -> Row:
+    """The row of ``name``: medians of the timed ``runs``, their largest RSS, the PSS run's."""
     return Row(
-        name, sum(widths), len(counts), result.start_s, result.steps_per_s, rss.peak, pss.peak
+        name,
+        neurons,
+        steps,
+        statistics.median(run.start_s for run in runs),
+        statistics.median(run.steps_per_s for run in runs),
+        max(run.peak for run in runs),
+        pss.peak,
     )
 
 
@@ -120,6 +136,7 @@ def main() -> None:
         "--net", default=str(DEFAULT_NET), help=f".net file (default {DEFAULT_NET})"
     )
     parser.add_argument("--steps", type=int, default=2000, help="time steps per run (default 2000)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per path (default 3)")
     args = parser.parse_args()
     session = load_data("synthetic")[0]
     network, which = benchmark_network(args.net, session)
@@ -132,10 +149,35 @@ def main() -> None:
         flush=True,
     )
     widths = [layer.size for layer in folded.layers]
-    rows = [decoder_row(network, sum(widths), name, counts) for name in PATHS]
-    rows.append(netx_row(widths, counts))
+    chain = f"stock NetX chain, {len(widths)} layers"
+    with tempfile.TemporaryDirectory() as folder:
+        chain_path = Path(folder) / "chain.net"
+        write_netx_chain(chain_path, lif_layers(widths, counts.shape[1]))
+        names = [*PATHS, chain]
+        runs: dict[str, list[Timing]] = {name: [] for name in names}
+        for repeat in range(args.repeats):
+            shift = repeat % len(names)
+            for name in names[shift:] + names[:shift]:
+                runs[name].append(timed(name, network, chain_path, counts, pss=False))
+            print(
+                f"repeat {repeat + 1}: "
+                + ", ".join(f"{runs[n][-1].steps_per_s:.0f}" for n in names)
+                + " steps/s",
+                flush=True,
+            )
+        rows = [
+            summary(
+                name,
+                sum(widths),
+                len(counts),
+                runs[name],
+                timed(name, network, chain_path, counts, pss=True),
+            )
+            for name in names
+        ]
     header = ("path", "neurons", "steps", "start s", "steps/s", "x real time", "RSS MiB", "PSS MiB")
-    print("\n{:<34} {:>7} {:>6} {:>7} {:>7} {:>11} {:>8} {:>8}".format(*header))
+    print(f"\nmedians of {args.repeats} rotating repeats")
+    print("{:<34} {:>7} {:>6} {:>7} {:>7} {:>11} {:>8} {:>8}".format(*header))
     for r in rows:
         print(
             f"{r.path:<34} {r.neurons:>7} {r.steps:>6} {r.start_s:>7.1f} {r.steps_per_s:>7.0f} "
@@ -149,8 +191,8 @@ def main() -> None:
     print(
         "peak memory of this process and all its children (psutil): RSS MiB sums their resident "
         "sets (counting the pages the forked children share with this process once per "
-        "process), PSS MiB their proportional set sizes (the physical memory), each the largest "
-        "sample of its own run"
+        "process; the largest over the timed runs), PSS MiB their proportional set sizes (the "
+        "physical memory, from one more run)"
     )
 
 
