@@ -54,6 +54,7 @@ from rat_lava.lava.speed import (
     benchmark_network,
     lif_layers,
     measure_netx,
+    rotated,
     write_netx_chain,
 )
 from rat_lava.model.folded import FoldedNetwork
@@ -156,8 +157,7 @@ def main() -> None:
         names = [*PATHS, chain]
         runs: dict[str, list[Timing]] = {name: [] for name in names}
         for repeat in range(args.repeats):
-            shift = repeat % len(names)
-            for name in names[shift:] + names[:shift]:
+            for name in rotated(names, repeat):
                 runs[name].append(timed(name, network, chain_path, counts, pss=False))
             print(
                 f"repeat {repeat + 1}: "

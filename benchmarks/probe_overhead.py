@@ -28,6 +28,7 @@ import torch
 
 from rat_lava.data.sources import load_data
 from rat_lava.lava.decoder import LavaDecoder
+from rat_lava.lava.speed import rotated
 from rat_lava.model import RATSNN, RATConfig
 from rat_lava.model.folded import FoldedNetwork
 
@@ -66,8 +67,7 @@ def main() -> None:
     totals: dict[str, list[float]] = {mode: [] for mode in MODES}
     steps: dict[str, list[float]] = {mode: [] for mode in MODES}
     for repeat in range(args.repeats):
-        order = MODES[repeat % 3 :] + MODES[: repeat % 3]
-        for mode in order:
+        for mode in rotated(MODES, repeat):
             total, stepping = timed(network, counts, mode)
             totals[mode].append(total)
             steps[mode].append(stepping)

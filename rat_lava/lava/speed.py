@@ -15,7 +15,7 @@ For benchmarks of whole networks (``benchmarks/lava_sim_speed.py``, ``benchmarks
 ``write_netx_chain`` and ``measure_netx`` time a plain chain through stock lava-dl netx
 (``lava.lib.dl.netx.hdf5.Network``); ``tree_rss``, ``tree_pss`` and ``PeakMemory`` measure the
 memory of this process and of Lava's child processes; ``benchmark_network`` gives the network
-to measure.
+to measure; ``rotated`` gives the order of each repeat of benchmarks that rotate their paths.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import threading
 import time
 from contextlib import suppress
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import h5py
 import numpy as np
@@ -57,6 +57,15 @@ from rat_lava.reference.synapse import DenseParams
 
 DT_S = 0.004
 """Bin width of the decoding task (4 ms): real time is 250 steps/s."""
+
+T = TypeVar("T")
+
+
+def rotated(items: list[T] | tuple[T, ...], repeat: int) -> list[T]:
+    """``items`` started at index ``repeat`` (mod their count): rotating the order from repeat to
+    repeat spreads warm-up and a shared machine's slow phases over everything measured."""
+    shift = repeat % len(items)
+    return [*items[shift:], *items[:shift]]
 
 
 class SpeedResult(NamedTuple):

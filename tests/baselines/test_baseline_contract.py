@@ -8,16 +8,17 @@ import pytest
 import torch
 from cosine_sessions import cosine_session
 
-from rat_lava.baselines import BASELINES
+from rat_lava.baselines import BASELINES, KalmanDecoder, RidgeDecoder
 from rat_lava.errors import DataError
 from rat_lava.train.checkpoint import load_checkpoint, save_checkpoint
 
-NAMES = ["ridge", "kalman"]
+CLASSES = {"ridge": RidgeDecoder, "kalman": KalmanDecoder}
+NAMES = list(CLASSES)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_registered_under_its_name(name):
-    assert BASELINES[name].name == name
+    assert BASELINES[name] is CLASSES[name] and CLASSES[name].name == name
 
 
 @pytest.mark.parametrize("name", NAMES)
