@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rat_lava.train.models import ABLATIONS, default_train_config
+from rat_lava.train.choices import ABLATIONS
+from rat_lava.train.models import default_train_config
 from rat_lava.train.pipeline import StageOptions, train
 
 VARIANTS = ("full", *ABLATIONS)

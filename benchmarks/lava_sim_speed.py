@@ -15,7 +15,7 @@ slow phases: rotation spreads both over the paths):
   with the leaves; the simulator's per-step cost grows with the number of processes);
 - a stock lava-dl NetX network (``lava.lib.dl.netx.hdf5.Network``) of a plain chain of
   Dense -> CUBA layers with the export's layer sizes, so the same number of neurons, written by
-  ``rat_lava.lava.speed.write_netx_chain`` (random integer weights).
+  ``rat_lava.bench.speed.write_netx_chain`` (random integer weights).
 
 Per row, medians over the repeats: neurons, start-up seconds (build, compile, start of the
 child processes), steps per second of the stepping alone (``LavaDecoder.timing["steps_per_s"]``;
@@ -24,7 +24,7 @@ and peak memory: the largest sum over this process and all its children, from bu
 their resident sets (psutil RSS, sampled every 0.1 s; pages that Lava's forked children share
 with this process count once per process, so this over-states the total; largest over the
 repeats) and, from one more run per path (PSS sampling is slow and would slow the timed runs),
-of their proportional set sizes (PSS, the physical memory); ``rat_lava.lava.speed.PeakMemory``.
+of their proportional set sizes (PSS, the physical memory); ``rat_lava.bench.memory.PeakMemory``.
 Target: the fused path at least real time on 2 cores (the leaves rows and the NetX chain show
 what Lava's per-process cost allows). Run from the repository root (the default ``--net`` is a
 relative path); without the file ``--net``, the small RAT preset is built in-process
@@ -42,22 +42,16 @@ from typing import NamedTuple
 
 import numpy as np
 
+from rat_lava.bench.memory import PeakMemory
+from rat_lava.bench.networks import DEFAULT_NET, benchmark_network
+from rat_lava.bench.repeats import rotated
+from rat_lava.bench.soak import repeated_bins
+from rat_lava.bench.speed import DT_S, lif_layers, measure_netx, write_netx_chain
 from rat_lava.data.sources import load_data
 from rat_lava.data.splits import chronological_split
+from rat_lava.deploy.network import FoldedNetwork
 from rat_lava.export.netfile import read_net
 from rat_lava.lava.decoder import LavaDecoder
-from rat_lava.lava.soak import repeated_bins
-from rat_lava.lava.speed import (
-    DEFAULT_NET,
-    DT_S,
-    PeakMemory,
-    benchmark_network,
-    lif_layers,
-    measure_netx,
-    rotated,
-    write_netx_chain,
-)
-from rat_lava.model.folded import FoldedNetwork
 
 
 class Row(NamedTuple):

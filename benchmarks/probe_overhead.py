@@ -26,11 +26,11 @@ import time
 import numpy as np
 import torch
 
+from rat_lava.bench.repeats import rotated
 from rat_lava.data.sources import load_data
+from rat_lava.deploy.network import FoldedNetwork
 from rat_lava.lava.decoder import LavaDecoder
-from rat_lava.lava.speed import rotated
 from rat_lava.model import RATSNN, RATConfig
-from rat_lava.model.folded import FoldedNetwork
 
 MODES = ("decode", "record", "probes")
 TARGET = 1.20

@@ -13,7 +13,7 @@ Zenodo session file works the same way (``--data data/indy_20160622_01.mat``).
 
 ACs/MACs of the classical decoders and the GRU are their dense multiply-accumulates per step
 (every weight used once per step on non-sparse inputs); the RAT's are counted on the spikes of
-the Lava run (``rat_lava.model.counters``).
+the Lava run (``rat_lava.deploy.counters``).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from rat_lava.export.exporter import export_checkpoint
-from rat_lava.lava.run import run_network
 from rat_lava.metrics import Ops, ops_energy_pj, r2_score
-from rat_lava.runfile import read_run
+from rat_lava.runs.run import run_network
+from rat_lava.runs.runfile import read_run
 from rat_lava.train.checkpoint import load_checkpoint
 from rat_lava.train.models import default_train_config
 from rat_lava.train.pipeline import StageOptions, TrainSummary, train

@@ -9,7 +9,7 @@ network_model=M).step`` run: ``fused`` (default), the whole network as one ``Fus
 process, which streams an hour of bins in about an hour on 2 cores; ``leaves``, the standard
 Lava leaves with the fused attention model, about 2.5 times slower. At every checkpoint (every
 ``--checkpoint-every`` steps) it compares every velocity of the window with the fixed-point
-reference, stepped in lock step with its state carried (``rat_lava.lava.soak``), and samples the
+reference, stepped in lock step with its state carried (``rat_lava.bench.soak``), and samples the
 resident memory of this process and of every child process (psutil RSS, summed).
 
 Prints steps, wall time, steps/s of the Lava stepping, the RSS sum at start (right after the
@@ -29,10 +29,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from rat_lava.bench.networks import DEFAULT_NET, benchmark_network
+from rat_lava.bench.soak import soak
+from rat_lava.bench.speed import DT_S
 from rat_lava.data.sources import load_data
 from rat_lava.lava.decoder import LavaDecoder
-from rat_lava.lava.soak import soak
-from rat_lava.lava.speed import DEFAULT_NET, DT_S, benchmark_network
 
 
 def main() -> None:

@@ -13,10 +13,24 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from rat_lava import __version__
+from rat_lava.data.sources import REAL_EXAMPLE
+from rat_lava.deploy.timing import MAX_STEP_S
 from rat_lava.errors import RatLavaError
+from rat_lava.lava.choices import ATTENTION_MODEL_NAMES, BACKENDS, NETWORK_MODELS
+from rat_lava.train.choices import (
+    ABLATIONS,
+    DEFAULT_QAT_EPOCHS,
+    FINETUNE_MODES,
+    MODEL_KINDS,
+    PRESETS,
+    STAGES,
+)
+from rat_lava.version import __version__
 
-DATA_HELP = "data: synthetic[:SEED] (default synthetic), a .npz file, or an indy_*/loco_* .mat file"
+DATA_HELP = (
+    "data: synthetic[:SEED], s1 (the embedded real recording, 50 ms bins), a .npz file, or an "
+    "indy_*/loco_* .mat file (default synthetic)"
+)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -35,6 +49,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         rate_bound_hz=args.rate_bound,
         prune_sparsity=args.prune,
         qat_epochs=args.qat_epochs,
+        step_s=None if args.step_ms is None else args.step_ms / 1e3,
         subjects=tuple(args.subjects.split(",")) if args.subjects else (),
     )
     summary = train(
@@ -58,7 +73,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from rat_lava.data.sources import load_data
     from rat_lava.data.splits import chronological_split
     from rat_lava.metrics import r2_score
-    from rat_lava.runfile import is_run_file
+    from rat_lava.runs.runfile import is_run_file
     from rat_lava.train.decoders import load_decoder
 
     if is_run_file(args.file) or Path(args.file).suffix.lower() in (".h5", ".hdf5"):
@@ -75,7 +90,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _evaluate_run_file(args: argparse.Namespace) -> int:
     from rat_lava.errors import DataError
     from rat_lava.metrics import r2_score
-    from rat_lava.runfile import read_run
+    from rat_lava.runs.runfile import read_run
 
     if args.data:
         raise DataError(f"{args.file}: a run file holds its own data; --data is for checkpoints")
@@ -88,7 +103,7 @@ def _evaluate_run_file(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from rat_lava.lava.run import run_network
+    from rat_lava.runs.run import run_network
 
     summary = run_network(
         Path(args.file),
@@ -105,7 +120,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from rat_lava.compare.command import compare_files
+    from rat_lava.runs.compare.command import compare_files
 
     outcome = compare_files(args.a, args.b, args.out, args.tolerance, args.max_diff, args.min_r2)
     print(outcome.summary() if args.out else outcome.markdown, end="\n" if args.out else "")
@@ -160,16 +175,24 @@ def _cmd_download(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from rat_lava.demo import SHIPPED_EXPORT, run_demo
+    from rat_lava.demo import SHIPPED_EXPORTS, run_demo
 
     from_export = None
-    if args.from_export is not None:
-        from_export = Path(args.from_export) if args.from_export else SHIPPED_EXPORT
+    if args.from_export:
+        from_export = Path(args.from_export)
+    elif args.from_export is not None:
+        if args.data not in SHIPPED_EXPORTS:
+            raise RatLavaError(
+                f"--from-export: no export is shipped for --data {args.data}; give FILE.net "
+                f"(shipped: {', '.join(SHIPPED_EXPORTS)})"
+            )
+        from_export = SHIPPED_EXPORTS[args.data]
     run_demo(
         Path(args.out),
         data=args.data,
         progress=not args.no_progress,
         from_export=from_export,
+        train_first=args.train or args.retrain,
         retrain=args.retrain,
         seed=args.seed,
         network_model=args.network_model,
@@ -192,11 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train a decoder on the target session of --data, save "
         "OUT/<model>.pt, and print the test R2.",
     )
-    p.add_argument("--model", required=True, choices=["rat", "gru", "ridge", "kalman"])
+    p.add_argument("--model", required=True, choices=MODEL_KINDS)
     p.add_argument(
         "--config",
         default="small",
-        choices=["small", "paper"],
+        choices=PRESETS,
         help="architecture preset of neural models (default small)",
     )
     p.add_argument("--data", default="synthetic", help=DATA_HELP)
@@ -207,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--stage",
         default="single",
-        choices=["single", "pretrain", "cross-session", "finetune"],
+        choices=STAGES,
         help="single: the target session (default); pretrain: every other session; "
         "cross-session: all sessions of the target's subject; finetune: the target, "
         "from --init",
@@ -221,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--finetune-mode",
         default="full",
-        choices=["full", "input-only"],
+        choices=FINETUNE_MODES,
         help="input-only trains just the input Rep layer and the BatchNorm sets",
     )
     p.add_argument(
@@ -234,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--ablation",
         action="append",
         default=[],
-        choices=["no-attention", "no-reparam", "single-timescale"],
+        choices=tuple(ABLATIONS),
         help="RAT ablation switch (repeatable)",
     )
     p.add_argument(
@@ -252,10 +275,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--qat-epochs",
         type=int,
-        default=0,
         metavar="N",
         help="RAT: after float training, N epochs of quantization-aware fine-tuning at a "
-        "tenth of the learning rate (makes the fixed-point export match the float model)",
+        f"tenth of the learning rate, so that the fixed-point export computes what was trained "
+        f"(default {DEFAULT_QAT_EPOCHS}; 0 switches it off)",
+    )
+    p.add_argument(
+        "--step-ms",
+        type=float,
+        metavar="MS",
+        help="RAT: the network's time step in ms; must divide the bin width (default: the "
+        f"largest step of at most {MAX_STEP_S * 1e3:g} ms that divides it, e.g. 5 ms for "
+        "50 ms bins, 4 ms for 4 ms bins)",
     )
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.set_defaults(func=_cmd_train)
@@ -331,19 +362,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--backend",
         default="sim-fixed",
-        choices=["sim-float", "sim-fixed", "loihi2"],
+        choices=BACKENDS,
         help="sim-fixed: bit-accurate CPU simulation (default); sim-float: float CPU "
         "simulation; loihi2: Loihi 2 hardware (needs Intel's lava-loihi)",
     )
     p.add_argument(
         "--attention",
-        choices=["fused", "decomposed"],
+        choices=ATTENTION_MODEL_NAMES,
         help="attention ProcessModel (default: fused in simulation, decomposed on loihi2)",
     )
     p.add_argument(
         "--network-model",
         default="leaves",
-        choices=["leaves", "fused"],
+        choices=NETWORK_MODELS,
         help="leaves: the network as standard Lava processes, what maps onto Loihi 2 (default); "
         "fused: the whole network as one CPU process, bit-exact with the leaves and several "
         "times faster (sim-fixed only)",
@@ -403,30 +434,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "demo",
-        help="run the main job on the synthetic default",
-        description="Train the small RAT SNN (or reuse OUT/rat.pt), export it to "
-        "netx_exports/demo.net, decode the test split in Lava sim-fixed with per-core probes, "
-        "and print float vs Lava R2 next to ridge and Kalman, the per-core table and the energy "
-        "per decoded step; saves velocity.png and core_activity.png into OUT.",
+        help="run the main job on the embedded real recording",
+        description="Decode the test split of the data (default: the embedded real recording "
+        "s1) in Lava sim-fixed with per-core probes, with the shipped export of that data (or, "
+        "with --train, a small RAT SNN trained here, exported to netx_exports/demo.net), and "
+        "print the export's float and quantized R2 and the Lava R2 next to ridge and Kalman, "
+        "the per-core table and the energy per decoded bin; saves velocity.png and "
+        "core_activity.png into OUT.",
     )
-    p.add_argument("--data", default="synthetic", help=DATA_HELP)
+    demo_data_help = DATA_HELP.replace("(default synthetic)", f"(default {REAL_EXAMPLE})")
+    p.add_argument("--data", default=REAL_EXAMPLE, help=demo_data_help)
     p.add_argument("--out", default="runs/demo", help="output directory (default runs/demo)")
     p.add_argument(
         "--from-export",
         nargs="?",
         const="",
         metavar="FILE.net",
-        help="no training: decode with this export (default: the shipped "
-        "netx_exports/rat_small_synthetic.net)",
+        help="decode with this export (default: the shipped export of --data: "
+        "netx_exports/rat_small_s1.net for s1, rat_small_synthetic.net for synthetic)",
+    )
+    p.add_argument(
+        "--train",
+        action="store_true",
+        help="train the small RAT here first (or reuse OUT/rat.pt when it was trained the same "
+        "way) instead of using the shipped export",
     )
     p.add_argument(
         "--network-model",
         default="fused",
-        choices=["fused", "leaves"],
+        choices=NETWORK_MODELS,
         help="fused: the network as one FusedNetwork Lava process, bit-exact with the leaves "
         "and faster (default); leaves: the standard Lava processes that map onto Loihi 2",
     )
-    p.add_argument("--retrain", action="store_true", help="train again even if OUT/rat.pt fits")
+    p.add_argument(
+        "--retrain",
+        action="store_true",
+        help="train here, even if OUT/rat.pt fits (implies --train)",
+    )
     p.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.set_defaults(func=_cmd_demo)

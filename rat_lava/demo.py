@@ -1,8 +1,12 @@
 """`rat-lava demo`: the main job, from spikes to a decoded velocity in Lava.
 
-1. train the ``small`` RAT SNN on the target session (float epochs, then quantization-aware
-   fine-tuning), or reuse ``OUT/rat.pt`` when it was trained the same way on the same data;
-   with ``from_export`` skip training and start from an export (default: the shipped one);
+The default data is the embedded real recording ``s1`` (52 units, 50 ms bins).
+
+1. the network: the shipped export of the data (``SHIPPED_EXPORTS``, made with the default
+   ``rat-lava train`` and ``rat-lava export``), or ``from_export``; with ``train`` (or data
+   that has no shipped export) train the ``small`` RAT SNN on the target session (float epochs,
+   then quantization-aware fine-tuning), or reuse ``OUT/rat.pt`` when it was trained the same
+   way on the same data, and
 2. export it (fold, quantize) to a NetX HDF5 ``.net`` file in ``netx_exports/``;
 3. decode the test split in Lava ``sim-fixed`` with per-core probes and write the run file
    (``network_model``: ``"fused"``, one FusedNetwork process, bit-exact with the leaves and
@@ -17,31 +21,38 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from rat_lava import __version__
-from rat_lava.compare.plots import save_plots
+from rat_lava.data.sources import REAL_EXAMPLE
 from rat_lava.errors import RatLavaError
 from rat_lava.export.exporter import export_checkpoint
 from rat_lava.export.netfile import read_net
-from rat_lava.lava.run import run_network
 from rat_lava.metrics import r2_score
 from rat_lava.probes import probe_summary
-from rat_lava.runfile import RunFile, read_run
+from rat_lava.runs.compare.plots import save_plots
+from rat_lava.runs.run import run_network
+from rat_lava.runs.runfile import RunFile, read_run
 from rat_lava.train.checkpoint import load_checkpoint
+from rat_lava.train.choices import DEFAULT_QAT_EPOCHS
 from rat_lava.train.models import default_train_config
 from rat_lava.train.pipeline import StageOptions, train
+from rat_lava.version import __version__
 
 NETX_EXPORTS = Path(__file__).resolve().parents[1] / "netx_exports"
 """The repository's folder of exports (shipped ones and the demo's own)."""
 
 SHIPPED_EXPORT = NETX_EXPORTS / "rat_small_synthetic.net"
-"""The export shipped with the project (``netx_exports/README.md`` says how it was made)."""
+"""The synthetic-data export shipped with the project (``netx_exports/README.md``)."""
+
+SHIPPED_EXPORTS = {REAL_EXAMPLE: NETX_EXPORTS / "rat_small_s1.net", "synthetic": SHIPPED_EXPORT}
+"""The shipped export of each embedded data set (``netx_exports/README.md`` says how each was
+made)."""
+
 
 DEMO_EXPORT = NETX_EXPORTS / "demo.net"
 """Where the demo writes the export of the model it trained (ignored by git)."""
 
 DEMO_EPOCHS = 6
-DEMO_QAT_EPOCHS = 1
-"""Float epochs and quantization-aware epochs of the demo's training (about 2 min on 2 cores)."""
+DEMO_QAT_EPOCHS = DEFAULT_QAT_EPOCHS
+"""Float epochs and quantization-aware epochs of the demo's training (``--train``)."""
 
 BASELINE_MODELS = ("ridge", "kalman")
 
@@ -85,15 +96,19 @@ def _train_rat(out: Path, data: str, seed: int, retrain: bool, progress: bool) -
 
 def run_demo(
     out: Path,
-    data: str = "synthetic",
+    data: str = REAL_EXAMPLE,
     progress: bool = True,
     from_export: Path | None = None,
+    train_first: bool = False,
     retrain: bool = False,
     seed: int = 0,
     network_model: str = "fused",
 ) -> dict[str, float]:
     """Run the main job (module docstring) into ``out``; returns the R^2 table printed."""
     out.mkdir(parents=True, exist_ok=True)
+    shipped = SHIPPED_EXPORTS.get(data)
+    if from_export is None and not train_first and shipped is not None:
+        from_export = shipped
     if from_export is None:
         _train_rat(out, data, seed, retrain, progress)
         print(f"exporting to {DEMO_EXPORT}")
@@ -102,7 +117,7 @@ def run_demo(
         network = DEMO_EXPORT
     else:
         network = from_export
-        print(f"starting from the export {network} (no training)")
+        print(f"starting from the export {network} (no training; --train trains here)")
     card_r2 = read_net(network).card.get("r2") or {}
     r2 = {
         label: float(card_r2[stage])
@@ -125,18 +140,20 @@ def run_demo(
 def _print_results(r2: dict[str, float], run: RunFile, out: Path) -> None:
     """The R^2 table, the Lava run's speed, its probe table, and the saved plots."""
     print(
-        f"\ntest R2 on {run.meta.get('data')} ({run.steps} steps of "
+        f"\ntest R2 on {run.meta.get('data')} ({run.steps} bins of "
         f"{run.meta.get('dt', 0) * 1e3:g} ms):"
     )
     print("| decoder | test R2 |\n|---|---|")
     for name, value in r2.items():
         print(f"| {name} | {value:.4f} |")
-    speed, dt = run.timing.get("steps_per_s"), float(run.meta.get("dt", 0.0))
-    if speed:
+    speed, bins, dt = run.timing.get("steps_per_s"), run.timing.get("bins_per_s"), run.meta["dt"]
+    if speed and bins:
         print(
             f"\nLava sim-fixed ({run.meta.get('network_model')} network model) stepped at "
-            f"{speed:.0f} steps/s = {speed * dt:.2f} x real time "
-            f"(bins of {dt * 1e3:g} ms; latency {run.meta.get('latency_steps')} steps)"
+            f"{speed:.0f} steps/s = {bins:.0f} bins/s = {bins * dt:.2f} x real time "
+            f"(bins of {dt * 1e3:g} ms, {run.meta.get('substeps', 1)} network steps of "
+            f"{run.meta.get('step_s', dt) * 1e3:g} ms each; latency "
+            f"{run.meta.get('latency_steps')} steps = {run.meta.get('latency_ms', 0):g} ms)"
         )
     if run.probes is not None:
         print()

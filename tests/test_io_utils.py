@@ -1,9 +1,7 @@
 """Reading untrusted files in a child process under a time limit (``read_untrusted``)."""
 
 import os
-import sys
 import time
-from pathlib import Path
 
 import psutil
 import pytest
@@ -12,9 +10,7 @@ from rat_lava import io_utils
 from rat_lava.errors import RatLavaError
 from rat_lava.export.netfile import NetFileError, read_net, write_net
 from rat_lava.io_utils import read_untrusted
-
-sys.path.insert(0, str(Path(__file__).parent / "export"))
-from export_helpers import tiny_quantized  # noqa: E402
+from tests.helpers.export_helpers import tiny_quantized
 
 HANGING_EDIT = (2417, 8)
 """(offset, new value) of one byte that makes HDF5 1.14 loop forever while reading the

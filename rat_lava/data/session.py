@@ -119,3 +119,24 @@ class Session:
             self.task,
             self.source,
         )
+
+
+def pad_channels(session: Session, n_channels: int) -> Session:
+    """``session`` with zero channels appended up to ``n_channels``."""
+    if session.n_channels > n_channels:
+        raise DataError(
+            f"{session.source}: session {session.condition} has {session.n_channels} channels, "
+            f"more than the model's {n_channels}"
+        )
+    if session.n_channels == n_channels:
+        return session
+    extra = np.zeros((session.n_steps, n_channels - session.n_channels), np.int32)
+    return Session(
+        np.hstack([session.spikes, extra]),
+        session.velocity,
+        session.dt,
+        session.subject,
+        session.session,
+        session.task,
+        session.source,
+    )

@@ -17,18 +17,17 @@ from pathlib import Path
 
 import numpy as np
 
-from rat_lava.data.session import Session
-from rat_lava.data.sources import load_data
+from rat_lava.data.session import Session, pad_channels
+from rat_lava.data.sources import load_data, session_of
 from rat_lava.data.splits import chronological_split
+from rat_lava.deploy.network import FoldedNetwork
 from rat_lava.errors import ExportError
 from rat_lava.export.netfile import write_net
 from rat_lava.export.quantize import quantize_network
 from rat_lava.export.timescales import decay_groups, group_timescales
 from rat_lava.metrics import r2_score
 from rat_lava.model import RATSNN
-from rat_lava.model.folded import FoldedNetwork
 from rat_lava.train.decoders import load_decoder
-from rat_lava.train.stages import pad_channels
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ class ExportSummary:
                 label = f"grouped ({self.timescale_groups})" if stage == "grouped" else stage
                 parts.append(f"{label} {value:.4f} ({value - base:+.4f})")
         lines.append(
-            f"test R2 on {self.eval_data} ({self.eval_steps} steps, {self.eval_seconds:.1f} s): "
+            f"test R2 on {self.eval_data} ({self.eval_steps} bins, {self.eval_seconds:.1f} s): "
             + ", ".join(parts)
         )
         return "\n".join(lines)
@@ -181,9 +180,9 @@ def _float_fold(model: RATSNN, condition: str) -> FoldedNetwork:
 
 def _test_session(spec: str, condition: str, n_channels: int) -> Session:
     """Test split of the session of ``condition`` in ``spec`` (else of its first session)."""
-    sessions = load_data(spec)
-    chosen = next((s for s in sessions if s.condition == condition), sessions[0])
-    return chronological_split(pad_channels(chosen, n_channels)).test
+    return chronological_split(
+        pad_channels(session_of(load_data(spec), condition), n_channels)
+    ).test
 
 
 def _r2(network: FoldedNetwork, test: Session, scale: np.ndarray) -> float:

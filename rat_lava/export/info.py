@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from rat_lava.deploy.fixed_point import WEIGHT_SCALE
+from rat_lava.deploy.network import NeuronLayer
 from rat_lava.export.layout import primary_inputs
 from rat_lava.export.netfile import NetFile
 from rat_lava.export.quantize import weight_exponent
-from rat_lava.model.config import WEIGHT_SCALE
-from rat_lava.model.folded import NeuronLayer
 
 
 def _decay_pairs(layer: NeuronLayer) -> int:
@@ -32,8 +32,9 @@ def describe(netfile: NetFile) -> str:
     lines = [
         f"{netfile.path}: rat-lava .net, schema {card.get('schema_version')}, "
         f"{size / 1024:.1f} KiB, written by rat-lava {card.get('package_version')}",
-        f"network: {net.n_inputs} input channels, dt {net.dt * 1000:g} ms, latency "
-        f"{net.latency_steps} steps, condition {net.condition}",
+        f"network: {net.n_inputs} input channels, bins of {net.dt * 1000:g} ms, network step "
+        f"{net.step_s * 1000:g} ms ({net.substeps} per bin), latency {net.latency_steps} steps "
+        f"= {net.latency_ms:g} ms, condition {net.condition}",
         "layers (netx layer groups layer/1..):",
     ]
     rows = [

@@ -10,7 +10,7 @@ products: stock ``lava.lib.dl.netx.hdf5.Network`` then builds the same network.
 
 from __future__ import annotations
 
-from rat_lava.model.folded import INPUT, Connection, FoldedNetwork
+from rat_lava.deploy.network import INPUT, Connection, FoldedNetwork
 
 RECURRENT = " (recurrent)"
 """Suffix that names a layer's recurrent matrix, e.g. ``"x (recurrent)"``."""

@@ -1,6 +1,6 @@
 """The .net file: a NetX HDF5 network description plus a graph section and a model card.
 
-Layout (schema 1; integers in Lava's units, 64 = 1.0 for weights, biases and thresholds)::
+Layout (schema 2; integers in Lava's units, 64 = 1.0 for weights, biases and thresholds)::
 
     /                     attrs format = "rat-lava-net", schema_version, content_sha256
     /layer/0              netx input layer: type "input", shape [channels]
@@ -14,7 +14,10 @@ Layout (schema 1; integers in Lava's units, 64 = 1.0 for weights, biases and thr
         neuron/           type "CUBA", iDecay, vDecay (neurons,), vThMant, refDelay 1,
                           gradedSpike (True for the non-spiking integrators)
         attrs name, kind  the layer's name and kind ("cuba" or "integrator")
-    /graph                attrs version, n_inputs, dt (s), condition, readout, readout_heads
+    /graph                attrs version, n_inputs, dt (s, the data's bin width), substeps (network
+                          steps per bin) and read_delay (steps after a bin's last sub-step
+                          at which its velocity is read; both absent in schema 1: 1 and 0),
+                          condition, readout, readout_heads
     /graph/edges/<j>      every connection in order: attrs src, dst, delay, weight (the path of
                           its weights: the dst layer's weight for its primary input, else
                           graph/edges/<j>/weight)
@@ -44,7 +47,9 @@ from typing import Any
 import h5py
 import numpy as np
 
-from rat_lava import __version__
+from rat_lava.deploy.fixed_point import WEIGHT_SCALE
+from rat_lava.deploy.graph import INPUT_MESSAGE_BITS
+from rat_lava.deploy.network import Connection, FoldedNetwork, NeuronLayer
 from rat_lava.errors import ExportError, NetFileError
 from rat_lava.export.layout import is_chain, primary_inputs
 from rat_lava.export.validate import (
@@ -56,9 +61,7 @@ from rat_lava.export.validate import (
     content_digest,
 )
 from rat_lava.io_utils import HDF5_READ_ERRORS, atomic_path, read_untrusted
-from rat_lava.lava.graph import INPUT_MESSAGE_BITS
-from rat_lava.model.config import WEIGHT_SCALE
-from rat_lava.model.folded import AttentionProduct, Connection, FoldedNetwork, NeuronLayer
+from rat_lava.version import __version__
 
 LIBVER = ("v110", "v110")
 """HDF5 file format: readable by HDF5 1.10 and later, with checksummed metadata."""
@@ -86,7 +89,11 @@ def network_facts(network: FoldedNetwork) -> dict[str, Any]:
     return {
         "channels": network.n_inputs,
         "dt_s": network.dt,
+        "step_s": network.step_s,
+        "substeps": network.substeps,
+        "read_delay_steps": network.read_delay,
         "latency_steps": network.latency_steps,
+        "latency_ms": network.latency_ms,
         "condition": network.condition,
         "neurons": neurons,
         "synapses": sum(int(m.size) for m in matrices),
@@ -180,15 +187,14 @@ def _network(data: NetData) -> FoldedNetwork:
     return FoldedNetwork(
         n_inputs=data.n_inputs,
         dt=data.dt,
+        substeps=data.substeps,
+        read_delay=data.read_delay,
         condition=data.condition,
         layers=layers,
         connections=[
             Connection(e.src, e.dst, e.weight / WEIGHT_SCALE, e.delay) for e in data.edges
         ],
-        products=[
-            AttentionProduct(p.name, p.q, p.k, p.v, p.tokens, p.heads, p.head_features, p.delay)
-            for p in data.products
-        ],
+        products=list(data.products),
         readout=data.readout,
         readout_heads=data.readout_heads,
         quantized=True,
@@ -269,6 +275,8 @@ def _write(handle: h5py.File, network: FoldedNetwork, card: str, path: Path) -> 
             "version": SCHEMA_VERSION,
             "n_inputs": network.n_inputs,
             "dt": float(network.dt),
+            "substeps": int(network.substeps),
+            "read_delay": int(network.read_delay),
             "condition": network.condition,
             "readout": network.readout,
             "readout_heads": network.readout_heads,
@@ -288,16 +296,5 @@ def _write(handle: h5py.File, network: FoldedNetwork, card: str, path: Path) -> 
             _array(edge, "weight", weights)
     products = graph.create_group("products")
     for j, product in enumerate(network.products):
-        products.create_group(str(j)).attrs.update(
-            {
-                "name": product.name,
-                "q": product.q,
-                "k": product.k,
-                "v": product.v,
-                "tokens": product.tokens,
-                "heads": product.heads,
-                "head_features": product.head_features,
-                "delay": product.delay,
-            }
-        )
+        product.to_hdf5(products.create_group(str(j)))
     handle.create_dataset("card", data=np.bytes_(card.encode("utf-8")))

@@ -1,7 +1,7 @@
 """Quantize a folded network to what Loihi 2 holds (numbers as Lava's fixed-point models use them).
 
 Every parameter of a ``FoldedNetwork`` is put on the grid of Lava's fixed-point LIF and Dense
-(``rat_lava.reference.fixed_point``), in model units:
+(``rat_lava.deploy.fixed_point``), in model units:
 
 - **weights**: per connection an int8 mantissa m in [-128, 127] and one shared exponent e,
   w = m * 2**e / 64. e = 1 is slayer's grid (even integers / 64, w in [-4, 3.97]); e = 0 halves
@@ -25,11 +25,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from rat_lava.deploy.fixed_point import DECAY_SCALE, MANTISSA_SHIFT, STATE_LIMIT, WEIGHT_SCALE
+from rat_lava.deploy.network import Connection, FoldedNetwork, NeuronLayer
 from rat_lava.export.layout import RECURRENT, edge_name, primary_inputs
-from rat_lava.model.config import DECAY_SCALE, WEIGHT_SCALE
-from rat_lava.model.folded import Connection, FoldedNetwork, NeuronLayer
 from rat_lava.model.neurons import BIAS_LIMIT
-from rat_lava.reference.fixed_point import MANTISSA_SHIFT, STATE_LIMIT
 
 MANTISSA_MIN, MANTISSA_MAX = -128, 127
 """Range of the int8 weight mantissa."""
@@ -168,6 +167,8 @@ def quantize_network(network: FoldedNetwork) -> tuple[FoldedNetwork, Quantizatio
     quantized = FoldedNetwork(
         n_inputs=network.n_inputs,
         dt=network.dt,
+        substeps=network.substeps,
+        read_delay=network.read_delay,
         condition=network.condition,
         layers=layers,
         connections=connections,

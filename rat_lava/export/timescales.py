@@ -20,9 +20,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from rat_lava.deploy.fixed_point import DECAY_SCALE
+from rat_lava.deploy.network import FoldedNetwork
 from rat_lava.export.quantize import quantize_bias, quantize_decay
-from rat_lava.model.config import DECAY_SCALE
-from rat_lava.model.folded import FoldedNetwork
 
 MAX_ITERATIONS = 100
 """Lloyd iterations at most (they stop earlier once no neuron changes group)."""

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import h5py
 import numpy as np
 
+from rat_lava.deploy.fixed_point import MAX_DELAY
+from rat_lava.deploy.network import INPUT, KINDS, AttentionProduct
 from rat_lava.errors import NetFileError
 from rat_lava.export.quantize import (
     BIAS_MANT_MAX,
@@ -36,14 +38,15 @@ from rat_lava.export.quantize import (
     VTH_MANT_MIN,
     weight_exponent,
 )
-from rat_lava.model.folded import INPUT, KINDS
-from rat_lava.reference.fixed_point import MAX_DELAY
 
 FORMAT = "rat-lava-net"
 """Value of the root attribute ``format``."""
 
-SCHEMA_VERSION = 1
-"""Version of the layout written by this rat-lava (root ``schema_version``, ``graph`` version)."""
+SCHEMA_VERSION = 2
+"""Version of the layout written by this rat-lava (root ``schema_version``, ``graph`` version).
+2 adds the graph attributes ``substeps`` (network steps per data bin) and ``read_delay`` (steps
+after a bin's last sub-step at which its velocity is read); files of schema 1 are read as one
+step per bin read at once, which is what they computed."""
 
 DIGEST_ATTR = "content_sha256"
 """Root attribute holding the SHA-256 of the file's content (see ``content_digest``)."""
@@ -52,6 +55,8 @@ CARD_KEYS = ("channels", "dt_s", "latency_steps", "package_version", "quantizati
 """Model-card entries every file must have."""
 
 MAX_LAYERS = 256
+MAX_SUBSTEPS = 1000
+"""Most network steps per data bin a file may declare."""
 MAX_EDGES = 1024
 MAX_PRODUCTS = 64
 MAX_NEURONS = 1 << 22
@@ -100,31 +105,19 @@ class EdgeData:
 
 
 @dataclass(frozen=True)
-class ProductData:
-    """One checked attention-product node of the graph section."""
-
-    name: str
-    q: str
-    k: str
-    v: str
-    tokens: int
-    heads: int
-    head_features: int
-    delay: int
-
-
-@dataclass(frozen=True)
 class NetData:
     """Everything a checked .net file holds, before it becomes a ``FoldedNetwork``."""
 
     n_inputs: int
     dt: float
+    substeps: int
+    read_delay: int
     condition: str
     readout: str
     readout_heads: int
     layers: list[LayerData]
     edges: list[EdgeData]
-    products: list[ProductData]
+    products: list[AttentionProduct]
     card: dict
 
 
@@ -230,9 +223,10 @@ def check_file(handle: h5py.File, where: str) -> NetData:
             "written"
         )
     graph = check.group("graph")
+    schema = check.attr(check.f, "schema_version", int)
     version = check.attr(graph, "version", int)
-    if version != SCHEMA_VERSION:
-        raise check.fail(f"graph section version {version} does not match schema {SCHEMA_VERSION}")
+    if version != schema:
+        raise check.fail(f"graph section version {version} does not match schema {schema}")
     n_inputs = check.attr(graph, "n_inputs", int)
     input_layer = check.group("layer/0")
     if _text(check, check.dataset("layer/0/type")) != "input":
@@ -256,10 +250,17 @@ def check_file(handle: h5py.File, where: str) -> NetData:
     dt = check.attr(graph, "dt", float)
     if not np.isfinite(dt) or dt <= 0:
         raise check.fail(f"dt must be a positive number of seconds, got {dt}")
+    substeps = check.attr(graph, "substeps", int) if schema >= 2 else 1
+    if not 1 <= substeps <= MAX_SUBSTEPS:
+        raise check.fail(f"substeps must be in [1, {MAX_SUBSTEPS}], got {substeps}")
+    read_delay = check.attr(graph, "read_delay", int) if schema >= 2 else 0
+    check.in_range(np.array([read_delay]), 0, MAX_DELAY, "read_delay")
     card = _card(check, n_inputs)
     return NetData(
         n_inputs=n_inputs,
         dt=dt,
+        substeps=substeps,
+        read_delay=read_delay,
         condition=check.attr(graph, "condition", str),
         readout=readout,
         readout_heads=heads,
@@ -406,16 +407,11 @@ def _layer(check: _Checker, index: int) -> LayerData:
     )
 
 
-def _products(check: _Checker, layers: dict[str, LayerData]) -> list[ProductData]:
+def _products(check: _Checker, layers: dict[str, LayerData]) -> list[AttentionProduct]:
     products = []
     for j in range(len(check.group("graph/products"))):
         group = check.group(f"graph/products/{j}")
-        text = {key: check.attr(group, key, str) for key in ("name", "q", "k", "v")}
-        ints = {
-            key: check.attr(group, key, int)
-            for key in ("tokens", "heads", "head_features", "delay")
-        }
-        product = ProductData(**text, **ints)
+        product = AttentionProduct.from_hdf5(group, check.attr)
         where = f"attention product '{product.name}'"
         if product.name in layers or product.name == INPUT:
             raise check.fail(f"{where}: name already used")
@@ -438,7 +434,7 @@ def _products(check: _Checker, layers: dict[str, LayerData]) -> list[ProductData
 
 
 def _edges(
-    check: _Checker, layers: list[LayerData], products: list[ProductData], n_inputs: int
+    check: _Checker, layers: list[LayerData], products: list[AttentionProduct], n_inputs: int
 ) -> list[EdgeData]:
     by_name = {layer.name: layer for layer in layers}
     sizes = {INPUT: n_inputs, **{layer.name: layer.size for layer in layers}}
@@ -480,7 +476,10 @@ def _edges(
 
 
 def _check_acyclic(
-    check: _Checker, layers: list[LayerData], edges: list[EdgeData], products: list[ProductData]
+    check: _Checker,
+    layers: list[LayerData],
+    edges: list[EdgeData],
+    products: list[AttentionProduct],
 ) -> None:
     """Depth-first search over edges and products; a layer's weight_rec is not an edge."""
     inputs: dict[str, list[str]] = {layer.name: [] for layer in layers}

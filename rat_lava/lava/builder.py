@@ -28,7 +28,9 @@ from lava.magma.core.process.process import AbstractProcess
 from lava.proc.dense.process import DelayDense, Dense
 from lava.proc.lif.process import LIF
 
-from rat_lava.lava.graph import LavaGraph, Population, Synapse
+from rat_lava.deploy.graph import LavaGraph, Population, Synapse
+from rat_lava.deploy.network import INPUT
+from rat_lava.lava.choices import NETWORK_MODELS
 from rat_lava.lava.processes.attention.models import (
     ATTENTION_MODELS,
     attention_run_config_overrides,
@@ -41,7 +43,6 @@ from rat_lava.lava.processes.delay_dense.models import (
 from rat_lava.lava.processes.integrator.process import GradedIntegrator
 from rat_lava.lava.processes.network.process import FusedNetwork
 from rat_lava.lava.processes.recorder.process import split_columns
-from rat_lava.model.folded import INPUT
 
 __all__ = [
     "ATTENTION_MODELS",
@@ -54,7 +55,6 @@ __all__ = [
     "model_overrides",
 ]
 
-NETWORK_MODELS = ("leaves", "fused")
 """How a graph becomes Lava processes: its standard leaves, or one ``FusedNetwork``."""
 
 

@@ -8,13 +8,19 @@ One interface for every backend, with the same outputs and shapes:
   (no 1/4096 grid, no 24-bit limits);
 - ``"loihi2"``: Loihi 2 through Lava's ``Loihi2HwCfg``; needs Intel's lava-loihi extension.
 
-Latency: the velocity of row t (``decode``) or of the t-th ``step`` call is the network's estimate
-for bin t. The network sees bin t ``latency_steps`` steps later (one step per synapse on the
-longest path plus the attention delay; 8 steps = 32 ms for the default small preset at 4 ms), and
-the model was trained with exactly that alignment, so nothing is shifted in time beyond Lava's
-own one-step offset: the source sends bin t at Lava step t + 1 and what the readout sends at that
-step is returned as row t. ``decode`` and ``step`` therefore give the same rows, and both equal
-the model's outputs. Velocities are in data units (model output times ``velocity_scale``).
+Timing: the network steps ``substeps`` times per data bin (``rat_lava.deploy.timing``): a bin's
+counts are spread over its sub-steps and the velocity of row t of ``decode`` is what the readout
+sends ``read_delay`` steps after bin t's last sub-step, the network's estimate for bin t. An
+input reaches the readout ``latency_steps`` steps later (one step per synapse on the longest path
+plus the attention delay; 8 steps = 40 ms for the small preset with its default 5 ms step at
+50 ms bins, 32 ms at 4 ms bins); trained networks read one latency after the bin, so every spike
+of the bin counts and none of a later one. The model was trained with exactly that alignment,
+so nothing is shifted in time beyond Lava's own one-step offset: the source sends step s at Lava
+step s + 1 and what the readout sends at that step is returned as step s. Streaming, ``step``
+returns the velocity read during the bin it was given, that of the bin ``lag_bins`` calls back
+(for a network read one latency after the bin: one bin back at 50 ms bins, 8 at 4 ms). ``decode``
+and ``step`` give the same rows (``step``'s shifted by ``lag_bins``), and both equal the model's
+outputs. Velocities are in data units (model output times ``velocity_scale``).
 
 Outputs leave the run through one ``Recorder`` process (``rat_lava.lava.processes.recorder``)
 that collects every recorded port, so recording more ports adds no Lava process. Probes
@@ -32,29 +38,27 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
+from rat_lava.deploy.graph import MAX_INPUT_COUNT, LavaGraph
+from rat_lava.deploy.network import INPUT, FoldedNetwork
+from rat_lava.deploy.timing import BinTiming
 from rat_lava.errors import DataError
 from rat_lava.lava.builder import build, check_network_model, model_overrides
+from rat_lava.lava.choices import BACKENDS, Backend, NetworkModel
 from rat_lava.lava.errors import BackendUnavailableError
-from rat_lava.lava.graph import MAX_INPUT_COUNT, LavaGraph
 from rat_lava.lava.io import check_counts, counts_source, receive_all
 from rat_lava.lava.processes.attention.models import attention_run_config_overrides
 from rat_lava.lava.processes.recorder.models import recorder_overrides
 from rat_lava.lava.processes.recorder.process import Recorder
 from rat_lava.lava.runtime import GuardedRuntime, ModelOverrides
 from rat_lava.lava.streaming import StreamingRun
-from rat_lava.model.folded import INPUT, FoldedNetwork
 from rat_lava.probes.cores import CoreLimits
 from rat_lava.probes.energy import EnergyModel
 from rat_lava.probes.loihi2 import Loihi2Profilers, loihi2_callbacks, report_from_profilers
 from rat_lava.probes.report import ProbeReport
 from rat_lava.probes.simulated import probes_from_outputs
-
-Backend = Literal["sim-float", "sim-fixed", "loihi2"]
-BACKENDS: tuple[str, ...] = ("sim-float", "sim-fixed", "loihi2")
 
 NODES = "fused:nodes_out"
 """Key of a FusedNetwork's ``nodes_out`` among the recorded ports (not a node name: node names
@@ -75,12 +79,14 @@ LAVA_LOIHI_MISSING = (
 class Decoded:
     """Result of ``LavaDecoder.record``.
 
-    velocity: (T, 2) in data units. spikes: spikes per step (T,) of every spiking layer, by the
-    layer names of the FoldedNetwork. outputs: with simulation probes, the (T, size) output of
-    every network node (``"input"``, layers, products) as recorded from the run, else empty.
+    velocity: (T, 2) in data units, row t = bin t. spikes: spikes per bin (T,) of every spiking
+    layer (summed over the bin's sub-steps), by the layer names of the FoldedNetwork. outputs:
+    with simulation probes, the (T * substeps, size) output of every network node (``"input"``,
+    layers, products) at every network step, as recorded from the run, else empty.
     probes: the run's ``ProbeReport`` when probes are on. timing: wall-clock seconds of the run,
     ``start_s`` (build, compile, start), ``run_s`` (stepping), ``probe_s`` (counting probes),
-    ``total_s`` (all, stop included), and ``steps_per_s`` (steps / run_s).
+    ``total_s`` (all, stop included), ``steps_per_s`` (network steps / run_s) and
+    ``bins_per_s`` (bins / run_s).
     """
 
     velocity: np.ndarray
@@ -132,7 +138,7 @@ class LavaDecoder:
         backend: Backend = "sim-fixed",
         *,
         attention_model: str | None = None,
-        network_model: str = "leaves",
+        network_model: NetworkModel = "leaves",
         velocity_scale: np.ndarray | None = None,
         timeout_s: float | None = None,
         overrides: ModelOverrides | None = None,
@@ -192,8 +198,15 @@ class LavaDecoder:
         """Steps from an input bin to the first velocity it affects (see the module docstring)."""
         return self.network.latency_steps
 
+    @property
+    def timing_of_bins(self) -> BinTiming:
+        """How a data bin maps onto network steps (``substeps`` Lava steps per bin)."""
+        return self.network.timing
+
     def decode(self, spikes: np.ndarray) -> np.ndarray:
-        """Velocity (T, 2) for spike counts (T, C), one whole-sequence Lava run."""
+        """Velocity (T, 2) for spike counts (T, C) per bin, one whole-sequence Lava run of
+        T * substeps + read_delay steps (each bin's counts spread over its sub-steps, its
+        velocity read ``read_delay`` steps after its last; ``rat_lava.deploy.timing``)."""
         return self._run_sequence(spikes, record=False).velocity
 
     def record(self, spikes: np.ndarray) -> Decoded:
@@ -201,14 +214,24 @@ class LavaDecoder:
         return self._run_sequence(spikes, record=True)
 
     def step(self, counts: np.ndarray) -> np.ndarray:
-        """Velocity (2,) for the next bin's counts (C,), streaming (the run keeps its state)."""
-        counts = self._check(np.reshape(counts, (1, -1)))[0]
+        """Streaming (the run keeps its state): the next bin's counts (C,) in, one velocity (2,)
+        out, read during this bin's ``substeps`` Lava steps: the velocity of the bin
+        ``lag_bins`` calls back (``rat_lava.deploy.timing``; 0 for a network read within the
+        bin). The first ``lag_bins`` calls return what the network sends before it has read a
+        bin. So ``step`` over bins 0..T-1 returns ``decode``'s rows shifted by ``lag_bins``."""
+        timing = self.timing_of_bins
+        counts = timing.spread(self._check(np.reshape(counts, (1, -1))))
         if self._stream is None:
             built = build(self.graph, self.network_model)
             limit = {} if self._timeout_s is None else {"step_timeout_s": self._timeout_s}
             self._stream = StreamingRun(built.inputs, built.output, **self._runtime_args(), **limit)
-        readout = self._stream.step(counts)
-        return self._velocity(readout[None])[0]
+        readout = [self._stream.step(row) for row in counts]
+        return self._velocity(readout[timing.stream_substep][None])[0]
+
+    @property
+    def lag_bins(self) -> int:
+        """Bins by which ``step``'s velocities trail its input (``BinTiming.lag_bins``)."""
+        return self.timing_of_bins.lag_bins
 
     def reset(self) -> None:
         """End the streaming run; the next ``step`` starts from the initial state."""
@@ -235,7 +258,7 @@ class LavaDecoder:
             raise DataError(
                 f"the network expects {self.n_channels} channels, the counts have {array.shape[1]}"
             )
-        counts = check_counts(array, self.n_channels)
+        counts = check_counts(array)
         if counts.size and counts.max() > MAX_INPUT_COUNT:
             raise DataError(
                 f"a bin holds {counts.max()} spikes; the network's graded input carries at most "
@@ -244,10 +267,12 @@ class LavaDecoder:
         return counts
 
     def _run_sequence(self, spikes: np.ndarray, record: bool) -> Decoded:
-        counts = self._check(spikes)
-        steps = counts.shape[0]
-        if steps == 0:
+        timing = self.timing_of_bins
+        bins = self._check(spikes)
+        if len(bins) == 0:
             return Decoded(np.zeros((0, 2)), {})
+        counts = timing.to_steps(bins)
+        steps = counts.shape[0]
         began = time.perf_counter()
         built = build(self.graph, self.network_model)
         source = counts_source(counts)
@@ -287,7 +312,13 @@ class LavaDecoder:
         probing = time.perf_counter()
         outputs = self.graph.node_outputs(sent) if probe_outputs else {}
         if profilers is not None:
-            self.probes = report_from_profilers(*profilers, num_steps=steps, dt_s=self.network.dt)
+            self.probes = report_from_profilers(
+                *profilers,
+                num_steps=steps,
+                dt_s=self.network.step_s,
+                substeps=self.network.substeps,
+                read_delay=self.network.read_delay,
+            )
         elif probe_outputs:
             self.probes = probes_from_outputs(
                 self.network, outputs, self.backend, self._core_limits, self._energy_model
@@ -299,10 +330,12 @@ class LavaDecoder:
             "probe_s": done - probing,
             "total_s": done - began,
             "steps_per_s": steps / run_s,
+            "bins_per_s": len(bins) / run_s,
         }
+        layer_spikes = self.graph.layer_spikes(sent) if record else {}
         return Decoded(
-            velocity=self._velocity(sent[self.graph.readout]),
-            spikes=self.graph.layer_spikes(sent) if record else {},
+            velocity=self._velocity(timing.to_bins(sent[self.graph.readout])),
+            spikes={name: timing.bin_sums(counts) for name, counts in layer_spikes.items()},
             outputs=outputs,
             probes=self.probes if self._probing else None,
             timing=self.timing,

@@ -41,8 +41,9 @@ def check_counts(counts: np.ndarray, num_channels: int | None = None) -> np.ndar
 
 
 def counts_source(counts: np.ndarray) -> RingBuffer:
-    """A source that sends row t - 1 of ``counts`` (T, C) as graded spikes at time step t."""
-    return RingBuffer(data=check_counts(counts).T.copy())
+    """A source that sends row t - 1 of ``counts`` (T, C), checked non-negative integers (see
+    ``check_counts``), as graded spikes at time step t."""
+    return RingBuffer(data=np.asarray(counts, dtype=np.int32).T.copy())
 
 
 def sequence_extractor(num_outputs: int, num_steps: int) -> Extractor:

@@ -21,8 +21,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from rat_lava.deploy.network import AttentionProduct, Connection, NeuronLayer
 from rat_lava.model.config import RATConfig
-from rat_lava.model.folded import AttentionProduct, Connection, NeuronLayer
 from rat_lava.model.neurons import RLIF, timescales
 from rat_lava.model.rep_layers import RepConv, RepFC, RepIdentity
 from rat_lava.model.synapse import Synapse

@@ -1,7 +1,9 @@
 """Architecture settings of the RAT SNN (``RATConfig``) and its two presets.
 
-Time constants are in seconds; ``dt`` (the bin width of the data, seconds) converts them into
-per-step decays, so one config describes the same network for 4 ms and 50 ms bins.
+Time constants are in seconds; the network step ``step_s = dt / substeps`` (``dt`` the bin width
+of the data, each bin presented over ``substeps`` network steps, see ``rat_lava.deploy.timing``)
+converts them into per-step decays, so one config describes the same network for 4 ms and 50 ms
+bins.
 """
 
 from __future__ import annotations
@@ -11,12 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from rat_lava.constants import DEFAULT_DT
-
-DECAY_SCALE = 1 << 12
-"""Fixed-point scale of slayer/Lava CUBA decays: 4096 = the whole state decays in one step."""
-
-WEIGHT_SCALE = 1 << 6
-"""Fixed-point scale of slayer/Lava weights, thresholds and biases: 64 = 1.0."""
+from rat_lava.deploy.timing import BinTiming
 
 
 @dataclass
@@ -27,7 +24,10 @@ class RATConfig:
     step); the embedding maps the C input channels onto them.
 
     Attributes:
-        dt: bin width in seconds.
+        dt: bin width of the data, seconds.
+        substeps: network steps per bin (the network step is dt / substeps).
+        read_delay: steps after a bin's last sub-step at which its velocity is read (at most
+            ``latency_steps``; ``rat_lava.deploy.timing``); training sets it to the latency.
         tokens: number of channel tokens N.
         token_features: features d per token (split into ``heads`` heads).
         heads: attention heads.
@@ -56,6 +56,8 @@ class RATConfig:
     """
 
     dt: float = DEFAULT_DT
+    substeps: int = 1
+    read_delay: int = 0
     tokens: int = 8
     token_features: int = 16
     heads: int = 2
@@ -83,6 +85,13 @@ class RATConfig:
         problems = []
         if self.dt <= 0:
             problems.append(f"dt must be positive, got {self.dt}")
+        if self.substeps < 1:
+            problems.append(f"substeps must be >= 1, got {self.substeps}")
+        if not 0 <= self.read_delay <= self.latency_steps:
+            problems.append(
+                f"read_delay must be in [0, latency_steps = {self.latency_steps}] (a longer delay "
+                f"would read a later bin's spikes), got {self.read_delay}"
+            )
         if self.token_features % self.heads:
             problems.append(f"token_features {self.token_features} not divisible by heads")
         if not self.rep_kernels or any(k < 1 or k % 2 == 0 for k in self.rep_kernels):
@@ -106,9 +115,29 @@ class RATConfig:
         """Paper-sized preset: 16 tokens x 32 features, 4 heads, MLP 512 (about 600k at 96 ch)."""
         return replace(cls(tokens=16, token_features=32, heads=4, mlp_width=512), **overrides)
 
+    @property
+    def step_s(self) -> float:
+        """The network's time step, seconds."""
+        return self.dt / self.substeps
+
+    @property
+    def timing(self) -> BinTiming:
+        """How the data's bins map onto network steps."""
+        return BinTiming(self.dt, self.substeps, self.read_delay)
+
+    @property
+    def latency_steps(self) -> int:
+        """Steps from an input to the first velocity it affects: one per connection on the
+        longest path (input -> X -> [Q/K/V -> A -> U] -> M -> readout) plus the attention
+        product's own delay."""
+        if self.attention:
+            return 6 + self.attention_delay
+        return 3
+
     def decay(self, tau_s: float) -> float:
-        """Fraction of a state lost per step for time constant ``tau_s`` (s): 1 - exp(-dt/tau)."""
-        return 1.0 - math.exp(-self.dt / tau_s)
+        """Fraction of a state lost per step for time constant ``tau_s`` (s):
+        1 - exp(-step_s / tau)."""
+        return 1.0 - math.exp(-self.step_s / tau_s)
 
     @property
     def head_features(self) -> int:

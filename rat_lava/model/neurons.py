@@ -33,10 +33,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from rat_lava.deploy.fixed_point import DECAY_SCALE, STATE_LIMIT, WEIGHT_SCALE
+from rat_lava.deploy.network import NeuronLayer
 from rat_lava.lavadl import slayer
-from rat_lava.model.config import DECAY_SCALE, WEIGHT_SCALE, RATConfig
-from rat_lava.model.folded import NeuronLayer
-from rat_lava.reference.fixed_point import STATE_LIMIT
+from rat_lava.model.config import RATConfig
 
 _cuba = slayer.neuron.cuba
 BIAS_LIMIT = 1 << 12
@@ -228,9 +228,9 @@ class RLIF(nn.Module):
         current = (
             torch.full((self.size,), float(DECAY_SCALE))
             if current_tau_s is None
-            else decays(current_tau_s, config.dt)
+            else decays(current_tau_s, config.step_s)
         )
-        voltage = decays(voltage_tau_s, config.dt)
+        voltage = decays(voltage_tau_s, config.step_s)
         self.neuron = _cuba.Neuron(
             threshold=config.threshold,
             current_decay=(float(current.min()) / DECAY_SCALE, float(current.max()) / DECAY_SCALE),

@@ -7,6 +7,9 @@
 
 With ``config.attention`` False the chain is X -> M -> readout. Every connection adds Lava's
 one-step delay, so the velocity at step t depends on the input up to step t - latency_steps.
+The network steps ``config.substeps`` times per data bin (``rat_lava.deploy.timing``): a bin's
+counts are spread over its sub-steps and its velocity is read ``config.read_delay`` steps after
+its last.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from rat_lava.deploy.network import INPUT, FoldedNetwork
 from rat_lava.model.attention import AttentionBlock
 from rat_lava.model.config import RATConfig
-from rat_lava.model.folded import INPUT, FoldedNetwork
 from rat_lava.model.neurons import RLIF, timescales
 from rat_lava.model.readout import Readout
 from rat_lava.model.rep_layers import RepFC
@@ -58,14 +61,8 @@ class RATSNN(nn.Module):
 
     @property
     def latency_steps(self) -> int:
-        """Steps from an input bin to the first velocity output it affects.
-
-        One per connection on the longest path (input -> X -> [Q/K/V -> A -> U] -> M ->
-        readout) plus the attention product's own delay.
-        """
-        if self.config.attention:
-            return 6 + self.config.attention_delay
-        return 3
+        """Steps from an input to the first velocity it affects (``RATConfig.latency_steps``)."""
+        return self.config.latency_steps
 
     def condition_index(self, condition: str | None) -> int:
         """Index of the BatchNorm set of ``condition`` (None: the first condition)."""
@@ -79,18 +76,22 @@ class RATSNN(nn.Module):
             ) from None
 
     def forward(self, spikes: torch.Tensor, condition: str | None = None) -> torch.Tensor:
-        """Velocity (N, T, 2) for spike counts (N, T, C) (float; counts > 1 are graded input)."""
+        """Velocity (N, T, 2) for spike counts (N, T, C) per bin (float; counts > 1 are graded
+        input); the network runs T * substeps steps (``rat_lava.deploy.timing``)."""
         if spikes.dim() != 3 or spikes.shape[-1] != self.n_channels:
             raise ValueError(
                 f"expected spikes of shape (N, T, {self.n_channels}), got {tuple(spikes.shape)}"
             )
         index = self.condition_index(condition)
         quantize = self.config.quantize
+        timing = self.config.timing
+        bins = spikes.shape[1]
+        spikes = _to_steps(spikes, timing.substeps, timing.read_delay)
         x = self.x(*self.embed(spikes, index, self.x.weight_quantizer(quantize)), quantize)
         if self.attention is not None:
             x = self.attention(x, index, quantize)
         m = self.mlp(*self.to_mlp(x, index, self.mlp.weight_quantizer(quantize)), quantize)
-        return self.readout(m, index, quantize)
+        return self.readout(m, index, quantize)[:, timing.read_step :: timing.substeps][:, :bins]
 
     @torch.no_grad()
     def fold(self, condition: str | None = None) -> FoldedNetwork:
@@ -118,6 +119,8 @@ class RATSNN(nn.Module):
         return FoldedNetwork(
             n_inputs=self.n_channels,
             dt=self.config.dt,
+            substeps=self.config.substeps,
+            read_delay=self.config.read_delay,
             condition=self.conditions[index],
             layers=[*layers, readout],
             connections=[*connections, to_mlp, to_readout],
@@ -126,3 +129,16 @@ class RATSNN(nn.Module):
             readout_heads=self.readout.heads,
             quantized=quantize,
         )
+
+
+def _to_steps(spikes: torch.Tensor, substeps: int, read_delay: int) -> torch.Tensor:
+    """Per-step input (N, T * substeps + read_delay, C) for counts (N, T, C): each bin's counts
+    spread evenly over its sub-steps, then ``read_delay`` steps of zeros; the torch twin of
+    ``rat_lava.deploy.timing.BinTiming.to_steps`` (the tests check they agree)."""
+    batch, bins, channels = spikes.shape
+    if substeps > 1:
+        edges = torch.arange(substeps + 1, dtype=spikes.dtype, device=spikes.device)
+        twice = 2 * spikes[:, :, None, :] * edges[:, None] + substeps
+        cumulative = torch.div(twice, 2 * substeps, rounding_mode="floor")
+        spikes = torch.diff(cumulative, dim=2).reshape(batch, bins * substeps, channels)
+    return nn.functional.pad(spikes, (0, 0, 0, read_delay)) if read_delay else spikes

@@ -17,8 +17,9 @@ import math
 import torch
 from torch import nn
 
-from rat_lava.model.config import DECAY_SCALE, RATConfig
-from rat_lava.model.folded import Connection, NeuronLayer
+from rat_lava.deploy.fixed_point import DECAY_SCALE
+from rat_lava.deploy.network import Connection, NeuronLayer
+from rat_lava.model.config import RATConfig
 from rat_lava.model.neurons import RLIF
 from rat_lava.model.rep_layers import RepFC
 from rat_lava.model.synapse import Synapse

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from rat_lava.model.folded import Connection
+from rat_lava.deploy.network import Connection
 from rat_lava.model.timing import SYNAPSE_DELAY, shift
 
 

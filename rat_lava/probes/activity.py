@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rat_lava.model.folded import INPUT, AttentionProduct, FoldedNetwork
+from rat_lava.deploy.network import INPUT, AttentionProduct, FoldedNetwork
 from rat_lava.probes.cores import CoreMap
 from rat_lava.probes.groups import COINCIDENCE_SUFFIX, network_groups
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rat_lava.model.folded import FoldedNetwork
+from rat_lava.deploy.network import FoldedNetwork
 from rat_lava.probes.groups import NeuronGroup, network_groups
 
 

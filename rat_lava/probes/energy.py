@@ -119,7 +119,7 @@ class EnergyReport:
         static_power_w: static power, watts (modelled: of the cores used; measured: idle
             power of the board as reported by the profiler).
         acs_per_step, macs_per_step: effective accumulates / multiply-accumulates per step of
-            the same run (NeuroBench, ``rat_lava.model.counters``); NaN when not known.
+            the same run (NeuroBench, ``rat_lava.deploy.counters``); NaN when not known.
         power_rails_w: mean measured power per supply rail in watts (lava-loihi's vdd:
             neuro cores, vddm: memory, vddio: I/O); empty for modelled reports.
         constants, constant_sources: the ``EnergyModel`` constants of a modelled report by

@@ -1,7 +1,7 @@
 """The deployed network as neuron groups with their input synapses: what goes onto neuro cores.
 
 Every neuron layer of a ``FoldedNetwork`` is one group. Every attention product becomes the two
-groups of its Loihi-native decomposition (``rat_lava.lava.processes.attention.decomposition``):
+groups of its Loihi-native decomposition (``rat_lava.deploy.decomposition``):
 ``"<product>.coincidence"``, one AND-type neuron per (head, query token, key token, feature i,
 feature j), and ``"<product>"``, the counting neurons whose graded output is the product (so the
 connections that leave the product keep their source name). The network's ``"input"`` (spike
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from rat_lava.lava.processes.attention.decomposition import decomposition_wiring
-from rat_lava.model.folded import AttentionProduct, FoldedNetwork
+from rat_lava.deploy.decomposition import decomposition_wiring
+from rat_lava.deploy.network import AttentionProduct, FoldedNetwork
 
 COINCIDENCE_SUFFIX = ".coincidence"
 """Name suffix of an attention product's coincidence-neuron group."""

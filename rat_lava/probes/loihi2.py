@@ -142,6 +142,8 @@ def report_from_profilers(
     *,
     num_steps: int,
     dt_s: float,
+    substeps: int = 1,
+    read_delay: int = 0,
     ops: Ops | None = None,
     board_chips: int | None = None,
 ) -> ProbeReport:
@@ -152,7 +154,9 @@ def report_from_profilers(
             ``Loihi2ExecutionTime``, ``Loihi2Activity`` and (optional) ``Loihi2Memory`` after
             the run.
         num_steps: time steps of the run.
-        dt_s: bin width of the decoded data, seconds.
+        dt_s: the network's time step, seconds.
+        substeps: network steps per decoded data bin.
+        read_delay: steps run after the last bin's sub-steps to read its velocity.
         ops: NeuroBench effective ACs / MACs per step of the same input, if known.
         board_chips: chips on the board, when larger than the chips the run used: the idle
             power of the unused chips (an equal share of the measured idle power each) is
@@ -206,6 +210,8 @@ def report_from_profilers(
     return ProbeReport(
         backend="loihi2",
         dt_s=dt_s,
+        substeps=substeps,
+        read_delay=read_delay,
         activity=CoreActivity(num_steps=num_steps, **counters),
         energy=energy,
         core_labels=("",) * cores,

@@ -49,13 +49,16 @@ class ProbeReport:
 
     Attributes:
         backend: what ran: "sim-fixed", "sim-float", "folded" (numpy reference) or "loihi2".
-        dt_s: bin width of the decoded data, seconds (one step = one bin).
+        dt_s: the network's time step, seconds (a data bin is ``substeps`` steps).
         activity: per-core counters.
         energy: modelled or measured energy and time (``energy.source``).
         core_labels: per core, what it holds (``group[start:stop]``); "" where unknown
             (hardware cores placed by Lava's compiler).
         memory_utilization: float (cores,), used fraction of each core's memory (lava-loihi
             ``Loihi2Memory.total_mpds``); NaN where not measured.
+        substeps: network steps per decoded bin (1 for files written before sub-steps).
+        read_delay: steps the run went on after the last bin's sub-steps, to read its velocity
+            (``rat_lava.deploy.timing``; 0 for files written before sub-steps).
     """
 
     backend: str
@@ -64,6 +67,8 @@ class ProbeReport:
     energy: EnergyReport
     core_labels: tuple[str, ...]
     memory_utilization: np.ndarray
+    substeps: int = 1
+    read_delay: int = 0
 
     def __post_init__(self) -> None:
         cores = self.activity.cores
@@ -73,6 +78,16 @@ class ProbeReport:
             raise ValueError(f"energy.dynamic_energy_per_core_j must have {cores} entries")
         if self.energy.num_steps != self.activity.num_steps:
             raise ValueError("energy and activity cover different numbers of steps")
+
+    @property
+    def bins(self) -> int:
+        """Data bins the run decoded: (steps - read_delay) / substeps."""
+        return (self.activity.num_steps - self.read_delay) // self.substeps
+
+    @property
+    def energy_per_bin_j(self) -> float:
+        """Energy per decoded data bin (all its sub-steps), joules."""
+        return self.energy.energy_per_step_j * self.substeps
 
     @property
     def source(self) -> str:
@@ -87,6 +102,8 @@ class ProbeReport:
             backend=self.backend,
             num_steps=self.activity.num_steps,
             dt_s=self.dt_s,
+            substeps=self.substeps,
+            read_delay=self.read_delay,
         )
         activity = group.create_group("activity")
         for name in ("core_idx", "chip_idx", *COUNTERS):
@@ -143,6 +160,8 @@ class ProbeReport:
             return cls(
                 backend=str(group.attrs["backend"]),
                 dt_s=float(group.attrs["dt_s"]),
+                substeps=int(group.attrs.get("substeps", 1)),
+                read_delay=int(group.attrs.get("read_delay", 0)),
                 activity=activity,
                 energy=energy,
                 core_labels=labels,

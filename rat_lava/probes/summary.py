@@ -46,4 +46,10 @@ def probe_summary(report: ProbeReport) -> str:
         f"{energy.macs_per_step:.6g} MACs x {E_MAC_PJ:g} pJ = "
         f"{_nj(energy.neurobench_energy_per_step_j)} nJ per step",
     ]
+    if report.substeps > 1:
+        lines.append(
+            f"per decoded bin ({report.substeps} steps of {report.dt_s * 1e3:g} ms): "
+            f"{_nj(report.energy_per_bin_j)} nJ, NeuroBench "
+            f"{_nj(energy.neurobench_energy_per_step_j * report.substeps)} nJ"
+        )
     return "\n".join(lines)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from rat_lava.reference.fixed_point import wrap_int32
+from rat_lava.deploy.fixed_point import wrap_int32
 
 
 def channel_attention(

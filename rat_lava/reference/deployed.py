@@ -1,6 +1,6 @@
 """The whole deployed RAT network as Lava's fixed-point models compute it, in numpy.
 
-Steps a fixed-point ``rat_lava.lava.graph.LavaGraph`` (the leaves the Lava builder
+Steps a fixed-point ``rat_lava.deploy.graph.LavaGraph`` (the leaves the Lava builder
 instantiates) with the bit-exact leaf emulators of this package. Per Lava time step, in Lava's
 order (``lava/proc/dense/models.py``: a synapse sends first, then reads):
 
@@ -20,10 +20,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rat_lava.lava.graph import LavaGraph
-from rat_lava.model.folded import INPUT
+from rat_lava.deploy.fixed_point import wrap_int32
+from rat_lava.deploy.graph import LavaGraph
+from rat_lava.deploy.network import INPUT
 from rat_lava.reference.attention import channel_attention
-from rat_lava.reference.fixed_point import wrap_int32
 from rat_lava.reference.neuron import LIFParams, integrator_step, lif_init, lif_step
 from rat_lava.reference.synapse import DenseParams, dense_init, dense_output, dense_step
 

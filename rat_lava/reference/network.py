@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rat_lava.reference.fixed_point import wrap_int32
+from rat_lava.deploy.fixed_point import wrap_int32
 from rat_lava.reference.neuron import (
     LIFParams,
     LIFState,

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rat_lava.reference.fixed_point import (
+from rat_lava.deploy.fixed_point import (
     CURRENT_DECAY_OFFSET,
     DECAY_BITS,
     DECAY_UNITY,

@@ -15,7 +15,7 @@ synapse).
 
 import numpy as np
 
-from rat_lava.reference.fixed_point import WEIGHT_BITS
+from rat_lava.deploy.fixed_point import WEIGHT_BITS
 from rat_lava.reference.synapse import DenseParams
 
 READOUT_MESSAGE_BITS = 24

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from rat_lava.lava.graph import LavaGraph, Synapse
-from rat_lava.model.folded import INPUT
+from rat_lava.deploy.fixed_point import effective_weights, shift_exp, wrap_int32
+from rat_lava.deploy.graph import LavaGraph, Synapse
+from rat_lava.deploy.network import INPUT
 from rat_lava.reference.attention import channel_attention
 from rat_lava.reference.deployed import DeployedTrace
-from rat_lava.reference.fixed_point import effective_weights, shift_exp, wrap_int32
 from rat_lava.reference.neuron import LIFParams, integrator_step, lif_init, lif_step
 from rat_lava.reference.synapse import DenseParams, DenseState, dense_init, dense_step
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rat_lava.reference.fixed_point import WEIGHT_BITS, effective_weights, shift_exp, wrap_int32
+from rat_lava.deploy.fixed_point import WEIGHT_BITS, effective_weights, shift_exp, wrap_int32
 
 
 class DenseParams(NamedTuple):

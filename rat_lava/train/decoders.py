@@ -12,8 +12,9 @@ from rat_lava.baselines import BASELINES
 from rat_lava.data.session import Session
 from rat_lava.errors import CheckpointError, DataError
 from rat_lava.train.checkpoint import load_checkpoint
+from rat_lava.train.choices import TORCH_MODELS
 from rat_lava.train.loop import predict_sequence
-from rat_lava.train.models import TORCH_MODELS, build_torch_model
+from rat_lava.train.models import build_torch_model
 
 
 @dataclass

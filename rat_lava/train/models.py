@@ -8,17 +8,9 @@ from typing import Any
 from torch import nn
 
 from rat_lava.baselines.gru import GRUConfig, GRUDecoder
+from rat_lava.deploy.timing import default_substeps
+from rat_lava.train.choices import ABLATIONS
 from rat_lava.train.loop import TrainConfig
-
-TORCH_MODELS = ("rat", "gru")
-
-ABLATIONS = {
-    "no-attention": {"attention": False},
-    "no-reparam": {"reparam": False},
-    "single-timescale": {"multi_timescale": False},
-}
-"""RAT ablation switches of the CLI (``--ablation``) and the config fields they set."""
-
 
 TRAIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "gru": {},
@@ -37,18 +29,28 @@ def default_train_config(kind: str, **overrides: Any) -> TrainConfig:
 
 
 def default_config(
-    kind: str, preset: str = "small", dt: float = 0.004, ablations: tuple[str, ...] = ()
+    kind: str,
+    preset: str = "small",
+    dt: float = 0.004,
+    ablations: tuple[str, ...] = (),
+    substeps: int | None = None,
 ) -> dict[str, Any]:
-    """The JSON-like architecture config of ``kind`` for a named preset and bin width (s)."""
+    """The JSON-like architecture config of ``kind`` for a named preset and bin width (s).
+
+    The RAT steps ``substeps`` times per bin (default ``default_substeps(dt)``) and reads each
+    bin's velocity one latency after the bin (``rat_lava.deploy.timing``)."""
     if kind == "gru":
         return asdict(GRUConfig())
     if kind == "rat":
         from rat_lava.model import RATConfig
 
-        overrides: dict[str, Any] = {"dt": dt}
+        steps = default_substeps(dt) if substeps is None else substeps
+        overrides: dict[str, Any] = {"dt": dt, "substeps": steps}
         for name in ablations:
             overrides.update(ABLATIONS[name])
-        return asdict(getattr(RATConfig, preset)(**overrides))
+        config = getattr(RATConfig, preset)(**overrides)
+        # read each bin's velocity once all of its spikes have reached the readout
+        return asdict(replace(config, read_delay=config.latency_steps))
     raise ValueError(f"unknown model kind {kind!r}")
 
 

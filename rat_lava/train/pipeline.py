@@ -12,17 +12,22 @@ import numpy as np
 import torch
 from torch import nn
 
-from rat_lava import __version__
 from rat_lava.baselines import BASELINES
 from rat_lava.data.session import Session
 from rat_lava.data.sources import load_data
+from rat_lava.deploy.timing import substeps_for
 from rat_lava.errors import CheckpointError, DataError
 from rat_lava.metrics import parameter_count, r2_score
 from rat_lava.train.checkpoint import load_checkpoint, save_checkpoint
+from rat_lava.train.choices import (
+    ABLATIONS,
+    DEFAULT_QAT_EPOCHS,
+    FINETUNE_MODES,
+    MODEL_KINDS,
+    TORCH_MODELS,
+)
 from rat_lava.train.loop import TrainConfig, predict_sequence, remove_resume, train_torch_model
 from rat_lava.train.models import (
-    ABLATIONS,
-    TORCH_MODELS,
     build_torch_model,
     default_config,
     default_train_config,
@@ -34,9 +39,7 @@ from rat_lava.train.regularizers import (
     weight_sparsity,
 )
 from rat_lava.train.stages import StagePlan, plan_stage
-
-MODEL_KINDS = (*TORCH_MODELS, *BASELINES)
-FINETUNE_MODES = ("full", "input-only")
+from rat_lava.version import __version__
 
 
 @dataclass
@@ -47,6 +50,10 @@ class StageOptions:
     that many epochs with ``RATConfig.quantize`` set (the forward pass on Lava's fixed-point
     grid), at ``qat_lr`` (default: ``QAT_LR_FACTOR`` times the float learning rate). The
     checkpoint then has ``config["quantize"] = True`` and records the phase in ``meta["qat"]``.
+    None (the default) means ``DEFAULT_QAT_EPOCHS`` for the RAT and 0 for other models.
+
+    ``step_s``: the RAT's network time step in seconds; it must divide the data's bin width.
+    None (the default): ``rat_lava.deploy.timing.default_substeps`` of the bin width.
 
     ``subjects`` restricts the ``pretrain`` stage to the sessions of those subjects. With
     ``init`` (finetuning), training starts from that checkpoint at ``finetune_lr`` (default:
@@ -62,7 +69,8 @@ class StageOptions:
     rate_bound_hz: float | None = None
     prune_sparsity: float | None = None
     prune_rounds: int = 3
-    qat_epochs: int = 0
+    qat_epochs: int | None = None
+    step_s: float | None = None
     qat_lr: float | None = None
     finetune_lr: float | None = None
     subjects: tuple[str, ...] = ()
@@ -108,10 +116,14 @@ def _check_options(model: str, opts: StageOptions) -> None:
             raise DataError(f"unknown ablation {name!r}; choose from {', '.join(ABLATIONS)}")
     if opts.prune_sparsity is not None and not 0.0 < opts.prune_sparsity < 1.0:
         raise DataError(f"--prune must be a sparsity in (0, 1), got {opts.prune_sparsity}")
-    if opts.qat_epochs < 0:
+    if opts.qat_epochs is not None and opts.qat_epochs < 0:
         raise DataError(f"--qat-epochs must be 0 or more, got {opts.qat_epochs}")
     if opts.qat_epochs and model != "rat":
         raise DataError("--qat-epochs applies to --model rat only")
+    if opts.step_s is not None and model != "rat":
+        raise DataError("--step-ms applies to --model rat only")
+    if opts.step_s is not None and opts.init is not None:
+        raise DataError("--step-ms cannot change the network step of --init's checkpoint")
 
 
 def _initial_model(
@@ -120,7 +132,13 @@ def _initial_model(
     """A fresh model, or one initialised from ``opts.init`` with BN sets for new conditions;
     and the velocity scale (2,) of ``opts.init`` (None for a fresh model)."""
     if opts.init is None:
-        config = default_config(model, preset, dt, opts.ablations)
+        substeps = None
+        if opts.step_s is not None:
+            try:
+                substeps = substeps_for(dt, opts.step_s)
+            except ValueError as exc:
+                raise DataError(f"--step-ms: {exc}") from None
+        config = default_config(model, preset, dt, opts.ablations, substeps)
         conditions = plan.conditions
         net = build_torch_model(model, config, plan.n_channels, conditions)
         return net, config, conditions, None
@@ -175,6 +193,8 @@ def train(
     """
     opts = options or StageOptions()
     _check_options(model, opts)
+    if opts.qat_epochs is None:
+        opts = replace(opts, qat_epochs=DEFAULT_QAT_EPOCHS if model == "rat" else 0)
     cfg = train_config or default_train_config(model)
     started = time.perf_counter()
     sessions = load_data(data) if isinstance(data, str) else list(data)
@@ -212,7 +232,8 @@ def train(
         if opts.init is not None:
             cfg = replace(cfg, lr=opts.finetune_lr or cfg.lr * FINETUNE_LR_FACTOR)
             meta["train_config"] = asdict(cfg)
-        bound = FiringRateBound(net, opts.rate_bound_hz, target.dt) if opts.rate_bound_hz else None
+        step_s = net.config.step_s if model == "rat" else target.dt
+        bound = FiringRateBound(net, opts.rate_bound_hz, step_s) if opts.rate_bound_hz else None
         trainable = _input_only if opts.finetune_mode == "input-only" else None
         # one resume file per phase, kept until the end: a killed run replays finished phases
         resumes = [out / f"{model}.resume"]

@@ -18,13 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from rat_lava.data.session import Session
+from rat_lava.data.session import Session, pad_channels
 from rat_lava.data.splits import Split, chronological_split
 from rat_lava.errors import DataError
-
-STAGES = ("single", "pretrain", "cross-session", "finetune")
+from rat_lava.train.choices import STAGES
 
 
 @dataclass(frozen=True)
@@ -40,27 +37,6 @@ class StagePlan:
     def conditions(self) -> list[str]:
         """Condition ids of the training sessions, in order, without repeats."""
         return list(dict.fromkeys(s.condition for s in self.train))
-
-
-def pad_channels(session: Session, n_channels: int) -> Session:
-    """``session`` with zero channels appended up to ``n_channels``."""
-    if session.n_channels > n_channels:
-        raise DataError(
-            f"{session.source}: session {session.condition} has {session.n_channels} channels, "
-            f"more than the model's {n_channels}"
-        )
-    if session.n_channels == n_channels:
-        return session
-    extra = np.zeros((session.n_steps, n_channels - session.n_channels), np.int32)
-    return Session(
-        np.hstack([session.spikes, extra]),
-        session.velocity,
-        session.dt,
-        session.subject,
-        session.session,
-        session.task,
-        session.source,
-    )
 
 
 def plan_stage(

@@ -1,9 +1,9 @@
 """Shared fixtures of the baseline tests: one cosine session, each baseline fitted once."""
 
 import pytest
-from cosine_sessions import cosine_session, split
 
 from rat_lava.baselines import BASELINES
+from tests.helpers.cosine_sessions import cosine_session, split
 
 
 @pytest.fixture(scope="session")

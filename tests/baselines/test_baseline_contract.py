@@ -6,11 +6,11 @@ import json
 import numpy as np
 import pytest
 import torch
-from cosine_sessions import cosine_session
 
 from rat_lava.baselines import BASELINES, KalmanDecoder, RidgeDecoder
 from rat_lava.errors import DataError
 from rat_lava.train.checkpoint import load_checkpoint, save_checkpoint
+from tests.helpers.cosine_sessions import cosine_session
 
 CLASSES = {"ridge": RidgeDecoder, "kalman": KalmanDecoder}
 NAMES = list(CLASSES)

@@ -4,13 +4,13 @@ every baseline promises is in test_baseline_contract.py)."""
 import numpy as np
 import pytest
 import torch
-from cosine_sessions import cosine_session, split
 
 from rat_lava.baselines import KalmanDecoder
 from rat_lava.baselines.kalman import KalmanConfig
 from rat_lava.data.session import Session
 from rat_lava.errors import DataError
 from rat_lava.metrics import r2_score
+from tests.helpers.cosine_sessions import cosine_session, split
 
 # Measured test R²: 0.81 at 4 ms (cosine_session()), 0.81 at 50 ms (seed 1, 120 s). Filtering
 # every 4 ms bin instead of 40 ms bins scores 0.56, a Q ridge of 10 instead of 1e-3 0.44.

@@ -4,12 +4,12 @@ every baseline promises is in test_baseline_contract.py)."""
 import numpy as np
 import pytest
 import torch
-from cosine_sessions import cosine_session, split
 
 from rat_lava.baselines import RidgeDecoder
 from rat_lava.baselines.ridge import RidgeConfig
 from rat_lava.data.session import Session
 from rat_lava.metrics import r2_score
+from tests.helpers.cosine_sessions import cosine_session, split
 
 # Measured test R²: 0.84 at 4 ms (cosine_session()), 0.81 at 50 ms (seed 1, 120 s). With
 # 0.1 s of history instead of 0.2 s it is 0.74, with no history 0.12, with no fit ~0.

@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
-from zenodo_layout import write_zenodo_mat
 
 from rat_lava.data import sources
 from rat_lava.data.npz import save_npz
 from rat_lava.data.session import Session
 from rat_lava.data.sources import load_data
 from rat_lava.errors import DataError
+from tests.helpers.zenodo_layout import write_zenodo_mat
 
 FORMS = "synthetic, synthetic:SEED (SEED a non-negative integer), a path to an .npz file"
 

@@ -3,10 +3,11 @@
 import h5py
 import numpy as np
 import pytest
-from zenodo_layout import USERBLOCK, write_zenodo_mat
 
 from rat_lava.data.zenodo import load_zenodo_mat
 from rat_lava.errors import DataError
+from tests.helpers.hdf5_edits import Dangle, Drop, NullRef, Replace
+from tests.helpers.zenodo_layout import USERBLOCK, write_zenodo_mat
 
 # Samples every 0.25 s from t = 10 s: with dt = 0.25 s the bin edges are exactly these times
 # (binary fractions, so "on an edge" is exact) and there are 8 bins.
@@ -101,29 +102,6 @@ def test_default_dt_bins_4ms_over_the_span_of_t(tmp_path):
     np.testing.assert_allclose(s.velocity[:, 0], 50 * np.cos(t[:-1] + 0.002), atol=1e-3)
 
 
-def _rewrite(path, name, data):
-    with h5py.File(path, "r+") as f:
-        del f[name]
-        if data is not None:
-            f[name] = data
-
-
-def _dangle_first_reference(path):
-    """Point cell (1, 1) at an address beyond the end of the file (a reference is 8 bytes)."""
-    with h5py.File(path, "r") as f:
-        offset = f["spikes"].id.get_offset()
-    with open(path, "r+b") as raw:
-        raw.seek(offset)
-        raw.write(np.uint64(10**9).tobytes())
-
-
-def _null_first_reference(path):
-    with h5py.File(path, "r+") as f:
-        refs = f["spikes"][()]
-        refs[0, 0] = h5py.Reference()
-        f["spikes"][...] = refs
-
-
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
@@ -131,16 +109,16 @@ def _null_first_reference(path):
         (lambda p: p.write_text("not a mat file"), "not a MATLAB v7.3 (HDF5) file"),
         (lambda p: p.write_bytes(b"MATLAB 5.0 MAT-file" + bytes(200)), "not a MATLAB v7.3"),
         (lambda p: p.write_bytes(p.read_bytes()[:-2000]), "file is truncated"),
-        (lambda p: _rewrite(p, "cursor_pos", None), "dataset 'cursor_pos' is missing"),
-        (lambda p: _rewrite(p, "spikes", None), "dataset 'spikes' is missing"),
-        (lambda p: _rewrite(p, "cursor_pos", np.zeros((2, 8))), "'cursor_pos' must have shape"),
-        (lambda p: _rewrite(p, "t", np.zeros((2, 9))), "'t' must be a vector"),
-        (lambda p: _rewrite(p, "t", T[::-1][None]), "increasing times"),
-        (lambda p: _rewrite(p, "cursor_pos", np.full((2, 9), np.nan)), "NaN"),
-        (lambda p: _rewrite(p, "spikes", np.zeros((2, 3))), "cell array of references"),
-        (lambda p: _rewrite(p, "chan_names", np.zeros((1, 2))), "'chan_names' has 2"),
-        (_dangle_first_reference, "(channel 1, unit 1) is a dangling reference"),
-        (_null_first_reference, "(channel 1, unit 1) is not a valid object reference"),
+        (Drop("cursor_pos").apply, "dataset 'cursor_pos' is missing"),
+        (Drop("spikes").apply, "dataset 'spikes' is missing"),
+        (Replace("cursor_pos", np.zeros((2, 8))).apply, "'cursor_pos' must have shape"),
+        (Replace("t", np.zeros((2, 9))).apply, "'t' must be a vector"),
+        (Replace("t", T[::-1][None]).apply, "increasing times"),
+        (Replace("cursor_pos", np.full((2, 9), np.nan)).apply, "NaN"),
+        (Replace("spikes", np.zeros((2, 3))).apply, "cell array of references"),
+        (Replace("chan_names", np.zeros((1, 2))).apply, "'chan_names' has 2"),
+        (Dangle(0, 10**9).apply, "(channel 1, unit 1) is a dangling reference"),
+        (NullRef(0, 0).apply, "(channel 1, unit 1) is not a valid object reference"),
     ],
 )
 def test_bad_files_raise_data_error_naming_file_and_problem(mat, damage, message):

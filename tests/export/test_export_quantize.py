@@ -3,8 +3,8 @@
 from dataclasses import replace
 
 import numpy as np
-from export_helpers import CONDITIONS, counts, tiny_model
 
+from rat_lava.deploy.network import Connection
 from rat_lava.export.quantize import (
     INTEGRATOR_VTH_MANT,
     needed_exponent,
@@ -13,7 +13,7 @@ from rat_lava.export.quantize import (
     weight_exponent,
 )
 from rat_lava.export.timescales import decay_groups, group_timescales
-from rat_lava.model.folded import Connection
+from tests.helpers.export_helpers import CONDITIONS, counts, tiny_model
 
 
 def test_weight_grid_and_exponents():

@@ -5,13 +5,19 @@ from dataclasses import replace
 import h5py
 import numpy as np
 import pytest
-from export_helpers import CHANNELS, assert_same_network, counts, tiny_model, tiny_quantized
 
 from rat_lava.errors import ExportError
 from rat_lava.export.layout import is_chain
 from rat_lava.export.netfile import SCHEMA_VERSION, read_net, write_net
 from rat_lava.export.quantize import quantize_network
 from rat_lava.export.timescales import group_timescales
+from tests.helpers.export_helpers import (
+    CHANNELS,
+    assert_same_network,
+    counts,
+    tiny_model,
+    tiny_quantized,
+)
 
 CARD = {"quantization": {"weights": "test"}, "r2": {"float": 0.5}}
 
@@ -91,3 +97,28 @@ def test_a_failed_write_keeps_the_old_file(tmp_path):
     with pytest.raises(ExportError, match="iDecay outside"):
         write_net(path, replace(network, layers=[wrong, *network.layers[1:]]), CARD)
     assert path.read_bytes() == before and len(list(tmp_path.iterdir())) == 1
+
+
+def test_round_trip_keeps_the_network_step(tmp_path):
+    """A network stepping 10 times per 50 ms bin keeps its sub-steps, and the card states the
+    step and the latency in milliseconds."""
+    network = replace(tiny_quantized(), dt=0.05, substeps=10)
+    path = tmp_path / "sub.net"
+    write_net(path, network, CARD)
+    loaded = read_net(path)
+    assert loaded.network.substeps == 10 and loaded.network.dt == 0.05
+    x = counts(40)
+    assert np.array_equal(network.simulate(x), loaded.network.simulate(x))
+    card = loaded.card
+    assert card["substeps"] == 10 and card["step_s"] == pytest.approx(0.005)
+    assert card["latency_ms"] == pytest.approx(network.latency_steps * 5.0)
+
+
+def test_schema_1_files_read_as_one_step_per_bin():
+    """The shipped synthetic export was written before sub-steps (schema 1)."""
+    from rat_lava.demo import SHIPPED_EXPORT
+
+    with h5py.File(SHIPPED_EXPORT, "r") as handle:
+        assert handle.attrs["schema_version"] == 1 and "substeps" not in handle["graph"].attrs
+    loaded = read_net(SHIPPED_EXPORT)
+    assert loaded.network.substeps == 1 and loaded.network.step_s == loaded.network.dt

@@ -5,11 +5,12 @@ import shutil
 import h5py
 import numpy as np
 import pytest
-from export_helpers import assert_same_network, tiny_quantized
 
 from rat_lava.errors import NetFileError
 from rat_lava.export.netfile import read_net, write_net
-from rat_lava.export.validate import DIGEST_ATTR, content_digest
+from rat_lava.export.validate import DIGEST_ATTR, SCHEMA_VERSION, content_digest
+from tests.helpers.export_helpers import assert_same_network, tiny_quantized
+from tests.helpers.hdf5_edits import AddEdge, Replace
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +100,13 @@ def test_any_flipped_byte_is_rejected_or_harmless(tmp_path, valid):
 
 
 def test_newer_schema(tmp_path, valid):
-    path = tampered(tmp_path, valid, lambda f: f.attrs.__setitem__("schema_version", 2))
-    rejects(path, r"written by a newer rat-lava \(schema 2\); this version reads up to 1")
+    newer = SCHEMA_VERSION + 1
+    path = tampered(tmp_path, valid, lambda f: f.attrs.__setitem__("schema_version", newer))
+    rejects(
+        path,
+        rf"written by a newer rat-lava \(schema {newer}\); this version reads up to "
+        rf"{SCHEMA_VERSION}",
+    )
 
 
 def test_altered_content_without_new_checksum(tmp_path, valid):
@@ -110,18 +116,10 @@ def test_altered_content_without_new_checksum(tmp_path, valid):
     rejects(tampered(tmp_path, valid, edit, restamp=False), "content checksum does not match")
 
 
-def replace_dataset(path, data):
-    def edit(f):
-        del f[path]
-        f[path] = data
-
-    return edit
-
-
 def mixed_exponents(f):
     """Each matrix alone fits 8 bits, but netx's dense_rec gives both one exponent."""
-    replace_dataset("layer/2/weight", np.full((32, 32), 200))(f)
-    replace_dataset("layer/2/weight_rec", np.full((32, 32), 3))(f)
+    Replace("layer/2/weight", np.full((32, 32), 200)).edit(f)
+    Replace("layer/2/weight_rec", np.full((32, 32), 3)).edit(f)
 
 
 @pytest.mark.parametrize(
@@ -134,22 +132,22 @@ def mixed_exponents(f):
         (lambda f: f.__delitem__("graph/edges/6/weight"), "missing dataset 'graph/edges/6/weight'"),
         (lambda f: f.__delitem__("card"), "missing dataset 'card'"),
         (
-            replace_dataset("layer/1/bias", np.zeros(33, np.int16)),
+            Replace("layer/1/bias", np.zeros(33, np.int16)).edit,
             r"'/layer/1/bias' has shape \(33,\)",
         ),
         (
-            replace_dataset("layer/2/weight", np.zeros((32, 31), np.int16)),
+            Replace("layer/2/weight", np.zeros((32, 31), np.int16)).edit,
             r"edge 1 \(x->q\): weights of shape",
         ),
-        (replace_dataset("layer/1/weight", np.zeros((32, 12))), "must hold integers"),
+        (Replace("layer/1/weight", np.zeros((32, 12))).edit, "must hold integers"),
         (
-            replace_dataset("layer/1/neuron/iDecay", np.full(32, 5000)),
+            Replace("layer/1/neuron/iDecay", np.full(32, 5000)).edit,
             r"iDecay outside \[0, 4096\]",
         ),
-        (replace_dataset("layer/1/neuron/vThMant", np.int32(0)), "vThMant outside"),
-        (replace_dataset("layer/8/neuron/vThMant", np.int32(64)), "an integrator needs vThMant"),
-        (replace_dataset("layer/1/bias", np.full(32, 9000)), "bias outside"),
-        (replace_dataset("layer/2/weight", np.full((32, 32), 301)), "8-bit mantissas"),
+        (Replace("layer/1/neuron/vThMant", np.int32(0)).edit, "vThMant outside"),
+        (Replace("layer/8/neuron/vThMant", np.int32(64)).edit, "an integrator needs vThMant"),
+        (Replace("layer/1/bias", np.full(32, 9000)).edit, "bias outside"),
+        (Replace("layer/2/weight", np.full((32, 32), 301)).edit, "8-bit mantissas"),
         (mixed_exponents, "8-bit mantissas with one shared exponent"),
         (lambda f: f["graph/edges/6"].attrs.__setitem__("delay", 63), r"delay outside \[0, 62\]"),
         (lambda f: f["layer/1"].attrs.__setitem__("kind", "lif"), "unknown kind 'lif'"),
@@ -157,7 +155,7 @@ def mixed_exponents(f):
             lambda f: f["graph/edges/6"].attrs.__setitem__("delay", 3),
             "inconsistent network: inputs of u arrive at different steps",
         ),
-        (replace_dataset("layer/1/type", np.array([b"conv"])), "netx type 'conv'"),
+        (Replace("layer/1/type", np.array([b"conv"])).edit, "netx type 'conv'"),
         (
             lambda f: f["layer/1"].__delitem__("weight_rec"),
             "a 'dense_rec' layer needs 'weight_rec'",
@@ -166,8 +164,8 @@ def mixed_exponents(f):
             lambda f: f["graph"].attrs.__setitem__("readout", "mlp"),
             "readout 'mlp' is not an integrator",
         ),
-        (replace_dataset("card", np.bytes_(b"{not json")), "model card is not valid JSON"),
-        (replace_dataset("card", np.bytes_(b'{"channels": 12}')), "model card lacks"),
+        (Replace("card", np.bytes_(b"{not json")).edit, "model card is not valid JSON"),
+        (Replace("card", np.bytes_(b'{"channels": 12}')).edit, "model card lacks"),
         (lambda f: f.__delitem__("layer/3"), "members of 'layer' must be named 0, 1, 2"),
     ],
 )
@@ -189,12 +187,7 @@ def test_dangling_graph_references(tmp_path, valid):
 
 
 def test_cycles_other_than_recurrence(tmp_path, valid):
-    def loop_back(f):  # u -> q closes q -> attn -> a -> u -> q
-        edges = f["graph/edges"]
-        edge = edges.create_group(str(len(edges)))
-        edge.attrs.update({"src": "u", "dst": "q", "delay": 0, "weight": f"{edge.name[1:]}/weight"})
-        edge["weight"] = np.zeros((32, 32), np.int16)
-
+    loop_back = AddEdge("u", "q", delay=0).edit  # u -> q closes q -> attn -> a -> u -> q
     message = rejects(tampered(tmp_path, valid, loop_back), "graph has a cycle")
     assert all(name in message for name in ("q", "attn", "a", "u"))
     path = tampered(tmp_path, valid, lambda f: f["graph/edges/6"].attrs.__setitem__("src", "u"))
@@ -212,6 +205,6 @@ def test_absurd_sizes_are_refused_before_reading(tmp_path, valid):
         r"datasets declare 85899\d+ bytes, more than the limit",
     )
     path = tampered(
-        tmp_path, valid, replace_dataset("layer/1/shape", np.array([1 << 23])), restamp=False
+        tmp_path, valid, Replace("layer/1/shape", np.array([1 << 23])).edit, restamp=False
     )
     rejects(path, "network too large")

@@ -3,15 +3,15 @@ spikes and readout voltages, in Lava's fixed-point simulation, as rat-lava's own
 
 import numpy as np
 import pytest
-from export_helpers import CHANNELS, counts, save_tiny_checkpoint, tiny_model
 from lava.lib.dl.netx.hdf5 import Network
 from lava.proc.io.sink import Read
 
+from rat_lava.deploy.fixed_point import DECAY_SCALE
 from rat_lava.export.exporter import export_checkpoint
 from rat_lava.export.netfile import read_net
 from rat_lava.lava.io import counts_source, receive_all, sequence_extractor
 from rat_lava.lava.runtime import GuardedRuntime
-from rat_lava.model.config import DECAY_SCALE
+from tests.helpers.export_helpers import CHANNELS, counts, save_tiny_checkpoint, tiny_model
 
 STEPS = 300
 

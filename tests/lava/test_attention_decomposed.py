@@ -9,13 +9,13 @@ from lava.proc.io.source import RingBuffer
 from lava.proc.lif.process import LIF
 from lava.proc.sparse.process import Sparse
 
-from rat_lava.lava.errors import LavaRuntimeError
-from rat_lava.lava.io import receive_all, sequence_extractor
-from rat_lava.lava.processes.attention.decomposition import (
+from rat_lava.deploy.decomposition import (
     DecompositionCounts,
     decomposition_counts,
     decomposition_wiring,
 )
+from rat_lava.lava.errors import LavaRuntimeError
+from rat_lava.lava.io import receive_all, sequence_extractor
 from rat_lava.lava.processes.attention.models import (
     ATTENTION_MODELS,
     attention_run_config_overrides,

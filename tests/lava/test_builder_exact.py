@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 from lava.proc.io.source import RingBuffer
-from trained_rat import trained_rat
 
+from rat_lava.deploy.graph import LavaGraph
 from rat_lava.lava.builder import build_network, model_overrides
-from rat_lava.lava.graph import LavaGraph
 from rat_lava.lava.io import receive_all, sequence_extractor
 from rat_lava.lava.runtime import GuardedRuntime
 from rat_lava.reference.deployed import simulate
+from tests.helpers.trained_rat import trained_rat
 
 STEPS = 1000
 

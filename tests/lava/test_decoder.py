@@ -5,13 +5,13 @@ Real Lava runs of a tiny folded RAT network (a few hundred neurons, 40 steps).
 
 import numpy as np
 import pytest
-from tiny_rat import CHANNELS, random_counts, tiny_network
 
 from rat_lava import LavaDecoder
+from rat_lava.deploy.graph import GraphError
 from rat_lava.errors import DataError
 from rat_lava.export.quantize import quantize_network
 from rat_lava.lava.errors import BackendUnavailableError
-from rat_lava.lava.graph import GraphError
+from tests.helpers.tiny_rat import CHANNELS, random_counts, tiny_network
 
 STEPS = 40
 

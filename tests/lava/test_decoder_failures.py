@@ -6,12 +6,12 @@ import time
 
 import numpy as np
 import pytest
-from faulty_attention import FAIL_AT, HangingAttention, RaisingAttention
-from tiny_rat import random_counts, tiny_network
 
 from rat_lava import LavaDecoder
 from rat_lava.lava.errors import LavaProcessError, LavaTimeoutError
 from rat_lava.lava.processes.attention.process import ChannelAttention
+from tests.helpers.lava_models.faulty_attention import FAIL_AT, HangingAttention, RaisingAttention
+from tests.helpers.tiny_rat import random_counts, tiny_network
 
 STEPS = 30
 TIMEOUT_S = 3.0

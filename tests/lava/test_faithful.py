@@ -2,10 +2,10 @@
 export) and 0.01 (sim-float, float export) of the float PyTorch model's R2."""
 
 import pytest
-from trained_rat import trained_rat
 
 from rat_lava import LavaDecoder
 from rat_lava.metrics import r2_score
+from tests.helpers.trained_rat import trained_rat
 
 TOLERANCE = {"sim-fixed": 0.02, "sim-float": 0.01}
 

@@ -7,14 +7,14 @@ shipped export decoded by the FusedNetwork against the numpy reference of the le
 
 import numpy as np
 import pytest
-from tiny_rat import random_counts, tiny_network
 
 from rat_lava import LavaDecoder
 from rat_lava.demo import SHIPPED_EXPORT
+from rat_lava.deploy.graph import LavaGraph
 from rat_lava.errors import DataError
 from rat_lava.export.netfile import read_net
-from rat_lava.lava.graph import LavaGraph
 from rat_lava.reference.deployed import simulate
+from tests.helpers.tiny_rat import random_counts, tiny_network
 
 STEPS = 300
 

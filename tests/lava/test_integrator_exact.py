@@ -5,10 +5,10 @@ import pytest
 from lava.proc.dense.process import Dense
 from lava.proc.io.source import RingBuffer
 
+from rat_lava.deploy.fixed_point import STATE_LIMIT
 from rat_lava.lava.io import receive_all, sequence_extractor
 from rat_lava.lava.processes.integrator.process import GradedIntegrator
 from rat_lava.lava.runtime import GuardedRuntime
-from rat_lava.reference.fixed_point import STATE_LIMIT
 from rat_lava.reference.neuron import LIFParams, integrator_step, lif_init
 from rat_lava.reference.synapse import DenseParams, dense_init, dense_step
 

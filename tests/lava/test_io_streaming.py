@@ -4,18 +4,18 @@ import time
 
 import numpy as np
 import pytest
-from faulty_procs import Faulty
 
+from rat_lava.bench.chains import build_chain
 from rat_lava.errors import DataError
 from rat_lava.lava.errors import LavaProcessError
 from rat_lava.lava.io import counts_source, receive_all, sequence_extractor
-from rat_lava.lava.network import build_chain
 from rat_lava.lava.runtime import GuardedRuntime
 from rat_lava.lava.streaming import StreamingRun
 from rat_lava.reference.network import LayerParams, SigmaParams, simulate
 from rat_lava.reference.neuron import LIFParams
 from rat_lava.reference.readout import leaky_readout_feedback
 from rat_lava.reference.synapse import DenseParams
+from tests.helpers.lava_models.faulty_procs import Faulty
 
 CHANNELS = 5
 STEPS = 200

@@ -7,43 +7,19 @@ k[m, h, i], v[m, h, j]; it feeds count neuron (n, h, j)), not from the probes' c
 
 import numpy as np
 import pytest
-from lava.magma.core.decorator import implements, requires, tag
-from lava.magma.core.model.py.model import PyLoihiProcessModel
-from lava.magma.core.model.py.ports import PyInPort, PyOutPort
-from lava.magma.core.model.py.type import LavaPyType
-from lava.magma.core.resources import CPU
-from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
-from tiny_rat import random_counts, tiny_network
 
 from rat_lava import LavaDecoder
+from rat_lava.deploy.network import INPUT
 from rat_lava.lava.processes.attention.process import ChannelAttention
 from rat_lava.lava.processes.recorder.process import Recorder
-from rat_lava.model.folded import INPUT
 from rat_lava.probes.activity import COUNTERS
 from rat_lava.probes.cores import CoreLimits, map_to_cores
 from rat_lava.probes.simulated import simulated_probes
+from tests.helpers.lava_models.faulty_attention import SilentAttention
+from tests.helpers.tiny_rat import random_counts, tiny_network
 
 STEPS = 40
 LIMITS = CoreLimits(neurons=20)  # cut layers and products over several cores
-
-
-@implements(proc=ChannelAttention, protocol=LoihiProtocol)
-@requires(CPU)
-@tag("fixed_pt")
-class SilentAttention(PyLoihiProcessModel):
-    """An attention model that sends zeros: the Lava run then differs from the numpy model."""
-
-    q_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32)
-    k_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32)
-    v_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32)
-    a_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32)
-    shift: np.ndarray = LavaPyType(np.ndarray, np.int32)
-
-    def run_spk(self) -> None:
-        q = self.q_in.recv()
-        self.k_in.recv()
-        self.v_in.recv()
-        self.a_out.send(np.zeros_like(q))
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from lava.proc.io.sink import Read
 
+from rat_lava.bench.chains import build_chain
+from rat_lava.deploy.fixed_point import STATE_LIMIT
 from rat_lava.lava.io import counts_source, receive_all, sequence_extractor
-from rat_lava.lava.network import build_chain
 from rat_lava.lava.runtime import GuardedRuntime
-from rat_lava.reference.fixed_point import STATE_LIMIT
 from rat_lava.reference.network import (
     LayerParams,
     SigmaParams,

@@ -12,7 +12,6 @@ import time
 
 import numpy as np
 import pytest
-from faulty_procs import Faulty, Modelless
 from lava.proc.dense.process import Dense
 from lava.proc.io.sink import RingBuffer as Sink
 from lava.proc.io.source import RingBuffer
@@ -20,6 +19,7 @@ from lava.proc.io.source import RingBuffer
 from rat_lava.errors import RatLavaError
 from rat_lava.lava.errors import LavaProcessError, LavaRuntimeError, LavaTimeoutError
 from rat_lava.lava.runtime import GuardedRuntime
+from tests.helpers.lava_models.faulty_procs import Faulty, Modelless
 
 STEPS = 12
 

@@ -1,10 +1,5 @@
 """Every model test starts from the same torch seed, on one thread (shared 2-core machines)."""
 
-import pytest
-import torch
+from tests.helpers.torch_fixtures import deterministic_torch
 
-
-@pytest.fixture(autouse=True)
-def _deterministic() -> None:
-    torch.manual_seed(0)
-    torch.set_num_threads(1)
+__all__ = ["deterministic_torch"]

@@ -5,10 +5,10 @@ import json
 
 import pytest
 import torch
-from model_helpers import tiny_config
 
 from rat_lava.metrics import parameter_count
 from rat_lava.model import RATSNN, RATConfig
+from tests.helpers.model_helpers import tiny_config
 
 
 def test_config_round_trips_through_json() -> None:

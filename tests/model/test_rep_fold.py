@@ -2,7 +2,6 @@
 
 import pytest
 import torch
-from model_helpers import random_counts, settle_batchnorm, tiny_config
 from torch import nn
 
 from rat_lava.model import RATSNN
@@ -10,6 +9,7 @@ from rat_lava.model.attention import attention_product
 from rat_lava.model.condition_norm import ConditionBatchNorm
 from rat_lava.model.rep_layers import RepConv, RepFC, RepIdentity
 from rat_lava.model.synapse import Synapse
+from tests.helpers.model_helpers import random_counts, settle_batchnorm, tiny_config
 
 CONDITIONS = 3
 

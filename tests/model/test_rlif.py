@@ -4,11 +4,11 @@ import math
 
 import pytest
 import torch
-from model_helpers import tiny_config
 
+from rat_lava.deploy.fixed_point import DECAY_SCALE
 from rat_lava.lavadl import slayer
-from rat_lava.model.config import DECAY_SCALE
 from rat_lava.model.neurons import RLIF, decays, timescales
+from tests.helpers.model_helpers import tiny_config
 
 TAU_RHO_MULT = slayer.neuron.cuba.TAU_RHO_MULT
 SCALE_RHO_MULT = slayer.neuron.cuba.SCALE_RHO_MULT

@@ -1,18 +1,15 @@
 """Shared fixtures of the probe tests: a small deployed RAT network and Loihi 2 profiler data."""
 
-import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 
+from rat_lava.deploy.network import FoldedNetwork
 from rat_lava.model.config import RATConfig
-from rat_lava.model.folded import FoldedNetwork
 from rat_lava.model.rat import RATSNN
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.helpers.recorded_profilers import load_recorded_profilers
 
 
 @pytest.fixture(scope="session")
@@ -32,10 +29,4 @@ def counts() -> np.ndarray:
 def recorded_profilers() -> tuple[dict[str, SimpleNamespace], int]:
     """Recorded-format fixture (shape of lava-loihi's profiler objects; not hardware data):
     one fresh object per profiler with exactly the attributes of the JSON file, and num_steps."""
-    data = json.loads((FIXTURES / "loihi2_recorded_format.json").read_text())
-    objects = {
-        name: SimpleNamespace(**{k: np.asarray(v) for k, v in fields.items()})
-        for name, fields in data.items()
-        if name.startswith("Loihi2")
-    }
-    return objects, int(data["num_steps"])
+    return load_recorded_profilers()

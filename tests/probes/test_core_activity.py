@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from rat_lava.lava.processes.attention.decomposition import COINCIDENCE_THRESHOLD
-from rat_lava.model.counters import efficiency
-from rat_lava.model.folded import INPUT
+from rat_lava.deploy.counters import efficiency
+from rat_lava.deploy.decomposition import COINCIDENCE_THRESHOLD
+from rat_lava.deploy.network import INPUT
 from rat_lava.probes import activity as activity_module
 from rat_lava.probes.activity import CoreActivity, activity_from_outputs, coincidence_spikes
 from rat_lava.probes.cores import CoreLimits, map_to_cores

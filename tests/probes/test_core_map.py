@@ -5,7 +5,7 @@ import copy
 import numpy as np
 import pytest
 
-from rat_lava.lava.processes.attention.decomposition import decomposition_counts
+from rat_lava.deploy.decomposition import decomposition_counts
 from rat_lava.probes.cores import CoreLimits, format_core_table, map_to_cores
 
 GROUP_ORDER = ["x", "q", "k", "v", "attn.coincidence", "attn", "a", "u", "mlp", "readout"]

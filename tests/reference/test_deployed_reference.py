@@ -6,7 +6,7 @@ import dataclasses
 import numpy as np
 import torch
 
-from rat_lava.lava.graph import LavaGraph
+from rat_lava.deploy.graph import LavaGraph
 from rat_lava.model import RATSNN, RATConfig
 from rat_lava.reference.deployed import simulate
 

@@ -6,8 +6,8 @@
 import numpy as np
 import pytest
 
+from rat_lava.deploy.fixed_point import STATE_LIMIT, effective_weights, shift_exp, wrap_int32
 from rat_lava.reference.attention import channel_attention
-from rat_lava.reference.fixed_point import STATE_LIMIT, effective_weights, shift_exp, wrap_int32
 from rat_lava.reference.network import LayerParams, SigmaParams, simulate
 from rat_lava.reference.neuron import LIFParams, LIFState, lif_step, sigma_init, sigma_step
 from rat_lava.reference.readout import decay_mantissas, leaky_readout_feedback

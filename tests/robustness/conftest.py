@@ -2,9 +2,9 @@
 (``mutations.LOAD_SECONDS``), so a file on which HDF5 loops is a clean refusal, not a hang."""
 
 import pytest
-from mutations import LOAD_SECONDS
 
 from rat_lava import io_utils
+from tests.helpers.mutations import LOAD_SECONDS
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -12,7 +12,6 @@ import math
 import os
 import random
 import subprocess
-import sys
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,15 +22,21 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from mutations import (
+
+from rat_lava.data import zenodo
+from rat_lava.data.session import Session
+from rat_lava.data.sources import load_data
+from rat_lava.data.zenodo import load_zenodo_mat
+from rat_lava.errors import CheckpointError, DataError
+from rat_lava.train.checkpoint import load_checkpoint, save_checkpoint
+from tests.helpers.cli import CLI
+from tests.helpers.hdf5_edits import DeclareHuge, Drop, Replace
+from tests.helpers.mutations import (
     FUZZ,
-    DeclareHuge,
-    Drop,
     FlipBit,
     HugeHeader,
     Overwrite,
     Raw,
-    Replace,
     Truncate,
     apply_bytes,
     base_npz_members,
@@ -42,13 +47,6 @@ from mutations import (
     write_base_mat,
     write_npz_members,
 )
-
-from rat_lava.data import zenodo
-from rat_lava.data.session import Session
-from rat_lava.data.sources import load_data
-from rat_lava.data.zenodo import load_zenodo_mat
-from rat_lava.errors import CheckpointError, DataError
-from rat_lava.train.checkpoint import load_checkpoint, save_checkpoint
 
 MAT_NAME = "indy_20160622_01.mat"
 
@@ -451,7 +449,7 @@ def _cli_inputs(directory: Path) -> list[Path]:
 def _train_ridge(data: Path) -> tuple[Path, Path, subprocess.CompletedProcess]:
     """Run ``rat-lava train --model ridge`` on ``data`` in a subprocess; (data, out, result)."""
     out = data.parent / f"out_{data.name}"
-    command = [sys.executable, "-m", "rat_lava", "train", "--model", "ridge", "--no-progress"]
+    command = [*CLI, "train", "--model", "ridge", "--no-progress"]
     command += ["--data", str(data), "--out", str(out)]
     return data, out, subprocess.run(command, capture_output=True, text=True, timeout=300)
 

@@ -12,8 +12,6 @@ runs bit-exactly like ``FoldedNetwork.run``; an unchanged checksum means an unch
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
@@ -21,32 +19,14 @@ import numpy as np
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from mutations import (
-    FUZZ,
-    DeclareHuge,
-    Drop,
-    DropAttribute,
-    MakeGroup,
-    Replace,
-    SetAttribute,
-    SetElement,
-    apply_bytes,
-    attribute_values,
-    byte_edits,
-    element_values,
-    h5_values,
-    time_limit,
-)
 
-_EXPORT_TESTS = str(Path(__file__).resolve().parents[1] / "export")
-if _EXPORT_TESTS not in sys.path:  # pytest puts it there only when tests/export is collected too
-    sys.path.insert(0, _EXPORT_TESTS)
-from export_helpers import assert_same_network, tiny_quantized  # noqa: E402
-
-from rat_lava.errors import NetFileError  # noqa: E402
-from rat_lava.export.info import describe  # noqa: E402
-from rat_lava.export.netfile import NetFile, read_net, write_net  # noqa: E402
-from rat_lava.export.quantize import (  # noqa: E402
+from rat_lava.deploy.fixed_point import WEIGHT_SCALE
+from rat_lava.deploy.graph import LavaGraph
+from rat_lava.deploy.network import FoldedNetwork
+from rat_lava.errors import NetFileError
+from rat_lava.export.info import describe
+from rat_lava.export.netfile import NetFile, read_net, write_net
+from rat_lava.export.quantize import (
     BIAS_MANT_MAX,
     BIAS_MANT_MIN,
     DECAY_MAX,
@@ -54,84 +34,38 @@ from rat_lava.export.quantize import (  # noqa: E402
     MANTISSA_MAX,
     MANTISSA_MIN,
 )
-from rat_lava.export.validate import DIGEST_ATTR, content_digest  # noqa: E402
-from rat_lava.lava.graph import LavaGraph  # noqa: E402
-from rat_lava.model.config import WEIGHT_SCALE  # noqa: E402
-from rat_lava.model.folded import FoldedNetwork  # noqa: E402
-from rat_lava.reference.deployed import simulate  # noqa: E402
+from rat_lava.export.validate import DIGEST_ATTR, content_digest
+from rat_lava.reference.deployed import simulate
+from tests.helpers.export_helpers import assert_same_network, tiny_quantized
+from tests.helpers.hdf5_edits import (
+    AddEdge,
+    DeclareHuge,
+    Drop,
+    DropAttribute,
+    Inventory,
+    MakeGroup,
+    Replace,
+    SetAttribute,
+    SetElement,
+    inventory,
+)
+from tests.helpers.mutations import (
+    FUZZ,
+    Base,
+    apply_bytes,
+    attribute_values,
+    byte_edits,
+    element_values,
+    h5_values,
+    pick,
+    time_limit,
+)
 
 NET_FUZZ = settings(FUZZ, max_examples=40)
 """About 0.3 s per example (a read checks every dataset and the SHA-256 of the content)."""
 
 NAMES = ("input", "x", "q", "k", "v", "attn", "a", "u", "mlp", "readout", "gone")
 """Node names of the base network, the input, and a name that exists nowhere."""
-
-
-@dataclass(frozen=True)
-class Inventory:
-    """Paths in the base file: datasets, integer datasets, groups, (object, attribute) pairs."""
-
-    datasets: tuple[str, ...]
-    numeric: tuple[str, ...]
-    groups: tuple[str, ...]
-    attributes: tuple[tuple[str, str], ...]
-
-
-class Base:
-    """The valid file's bytes, what it holds, and its inventory (printed short in examples)."""
-
-    def __init__(self, raw: bytes, network: FoldedNetwork, inv: Inventory) -> None:
-        self.raw, self.network, self.inv = raw, network, inv
-
-    def __repr__(self) -> str:
-        return f"Base(<{len(self.raw)} bytes>)"
-
-
-@dataclass(frozen=True)
-class AddEdge:
-    """A further graph edge ``src -> dst`` with zero weights of the right shape (when both
-    ends exist), e.g. one that closes a cycle or feeds a layer twice."""
-
-    src: str
-    dst: str
-    delay: int
-
-    def apply(self, path: Path) -> None:
-        with h5py.File(path, "r+") as handle:
-            edges = handle.get("graph/edges")
-            if not isinstance(edges, h5py.Group):
-                return
-            sizes = {"input": 12}
-            for group in handle["layer"].values():
-                if "name" in group.attrs and isinstance(group.get("bias"), h5py.Dataset):
-                    sizes[str(group.attrs["name"])] = group["bias"].shape[0]
-            sizes["attn"] = 32
-            name = str(len(edges))
-            if name in edges:  # an earlier edit dropped an edge: the next name is taken
-                return
-            edge = edges.create_group(name)
-            weight = f"graph/edges/{name}/weight"
-            edge.attrs.update({"src": self.src, "dst": self.dst, "delay": self.delay})
-            edge.attrs["weight"] = weight
-            edge["weight"] = np.zeros((sizes.get(self.dst, 1), sizes.get(self.src, 1)), np.int16)
-
-
-def inventory(path: Path) -> Inventory:
-    datasets, groups, attributes = [], [], [("/", key) for key in ("format", "schema_version")]
-    with h5py.File(path, "r") as handle:
-
-        def visit(name: str, obj: h5py.HLObject) -> None:
-            (datasets if isinstance(obj, h5py.Dataset) else groups).append(name)
-            attributes.extend((name, key) for key in obj.attrs)
-
-        handle.visititems(visit)
-        numeric = [name for name in datasets if handle[name].dtype.kind in "iub"]
-    return Inventory(tuple(datasets), tuple(numeric), tuple(groups), tuple(attributes))
-
-
-def pick(items: tuple) -> st.SearchStrategy:
-    """One of ``items`` (drawn by index: a failing example prints no long list)."""
-    return st.sampled_from(range(len(items))).map(items.__getitem__)
 
 
 def net_edits(inv: Inventory) -> st.SearchStrategy[list]:
@@ -172,7 +106,8 @@ def base(work) -> Base:
     network = tiny_quantized()
     path = work / "base.net"
     write_net(path, network, {"quantization": {}})
-    return Base(path.read_bytes(), network, inventory(path))
+    inv = inventory(path, root_attributes=("format", "schema_version"), numeric_kinds="iub")
+    return Base(path.read_bytes(), inv, network=network)
 
 
 def read_outcome(path: Path) -> NetFile | None:

@@ -13,84 +13,45 @@ from __future__ import annotations
 import contextlib
 import io
 import math
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from mutations import (
-    FUZZ,
+
+from rat_lava import cli
+from rat_lava.errors import RatLavaError
+from rat_lava.metrics import r2_score
+from rat_lava.probes import simulated_probes
+from rat_lava.runs.runfile import RunFile, read_run, write_run
+from tests.helpers.export_helpers import counts, tiny_quantized
+from tests.helpers.hdf5_edits import (
     DeclareHuge,
     Drop,
     DropAttribute,
+    Inventory,
     MakeGroup,
     Replace,
     SetAttribute,
     SetElement,
+    inventory,
+)
+from tests.helpers.mutations import (
+    FUZZ,
+    Base,
     apply_bytes,
     attribute_values,
     byte_edits,
     element_values,
     h5_values,
+    pick,
     time_limit,
 )
-
-_EXPORT_TESTS = str(Path(__file__).resolve().parents[1] / "export")
-if _EXPORT_TESTS not in sys.path:  # pytest puts it there only when tests/export is collected too
-    sys.path.insert(0, _EXPORT_TESTS)
-from export_helpers import counts, tiny_quantized  # noqa: E402
-
-from rat_lava import cli  # noqa: E402
-from rat_lava.errors import RatLavaError  # noqa: E402
-from rat_lava.metrics import r2_score  # noqa: E402
-from rat_lava.probes import simulated_probes  # noqa: E402
-from rat_lava.runfile import RunFile, read_run, write_run  # noqa: E402
 
 RUN_FUZZ = settings(FUZZ, max_examples=40)
 
 STEPS = 50
-
-
-@dataclass(frozen=True)
-class Inventory:
-    """Paths in the base file: datasets, numeric datasets, groups, (object, attribute) pairs."""
-
-    datasets: tuple[str, ...]
-    numeric: tuple[str, ...]
-    groups: tuple[str, ...]
-    attributes: tuple[tuple[str, str], ...]
-
-
-class Base:
-    """The valid file's bytes, what it holds, and its inventory (printed short in examples)."""
-
-    def __init__(self, raw: bytes, run: RunFile, inv: Inventory) -> None:
-        self.raw, self.run, self.inv = raw, run, inv
-
-    def __repr__(self) -> str:
-        return f"Base(<{len(self.raw)} bytes>)"
-
-
-def inventory(path: Path) -> Inventory:
-    datasets, groups, attributes = [], [], [("/", key) for key in ("format", "version")]
-    with h5py.File(path, "r") as handle:
-
-        def visit(name: str, obj: h5py.HLObject) -> None:
-            (datasets if isinstance(obj, h5py.Dataset) else groups).append(name)
-            attributes.extend((name, key) for key in obj.attrs)
-
-        handle.visititems(visit)
-        numeric = [name for name in datasets if handle[name].dtype.kind in "iubf"]
-    return Inventory(tuple(datasets), tuple(numeric), tuple(groups), tuple(attributes))
-
-
-def pick(items: tuple) -> st.SearchStrategy:
-    """One of ``items`` (drawn by index: a failing example prints no long list)."""
-    return st.sampled_from(range(len(items))).map(items.__getitem__)
 
 
 def run_edits(inv: Inventory) -> st.SearchStrategy[list]:
@@ -139,7 +100,8 @@ def base(work) -> Base:
     )
     path = work / "base.h5"
     write_run(path, run)
-    return Base(path.read_bytes(), run, inventory(path))
+    inv = inventory(path, root_attributes=("format", "version"), numeric_kinds="iubf")
+    return Base(path.read_bytes(), inv, run=run)
 
 
 def assert_valid_run(run: RunFile) -> None:

@@ -2,19 +2,19 @@
 
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 import torch
 
 from rat_lava.train.checkpoint import load_checkpoint
+from tests.helpers.cli import CLI
 
 ARGS = ["--model", "gru", "--data", "synthetic:3", "--epochs", "3", "--seed", "5", "--no-progress"]
 
 
 def train_cmd(out):
-    return [sys.executable, "-m", "rat_lava", "train", *ARGS, "--out", str(out)]
+    return [*CLI, "train", *ARGS, "--out", str(out)]
 
 
 @pytest.mark.slow

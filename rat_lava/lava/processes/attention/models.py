@@ -19,14 +19,15 @@ from lava.proc.graded.process import GradedVec
 from lava.proc.lif.process import LIF
 from lava.proc.sparse.process import Sparse
 
-from rat_lava.lava.processes.attention.decomposition import (
+from rat_lava.deploy.decomposition import (
     COINCIDENCE_THRESHOLD,
     DECOMPOSED_DELAY,
     decomposition_wiring,
 )
+from rat_lava.deploy.fixed_point import CURRENT_DECAY_OFFSET, DECAY_UNITY
+from rat_lava.lava.choices import ATTENTION_MODEL_NAMES
 from rat_lava.lava.processes.attention.process import ChannelAttention
 from rat_lava.reference.attention import channel_attention
-from rat_lava.reference.fixed_point import CURRENT_DECAY_OFFSET, DECAY_UNITY
 
 CLEAR_CURRENT = DECAY_UNITY - CURRENT_DECAY_OFFSET
 """LIF du that empties u every step (the fixed-point LIF decays u by du + 1)."""
@@ -119,10 +120,13 @@ class SubChannelAttentionModelDecomposed(AbstractSubProcessModel):
         self.counting.s_out.connect(proc.out_ports.a_out)
 
 
-ATTENTION_MODELS: dict[str, type[AbstractProcessModel]] = {
-    "fused": PyChannelAttentionModelFixed,
-    "decomposed": SubChannelAttentionModelDecomposed,
-}
+ATTENTION_MODELS: dict[str, type[AbstractProcessModel]] = dict(
+    zip(
+        ATTENTION_MODEL_NAMES,
+        (PyChannelAttentionModelFixed, SubChannelAttentionModelDecomposed),
+        strict=True,
+    )
+)
 """The ChannelAttention ProcessModels by name."""
 
 

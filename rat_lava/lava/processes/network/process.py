@@ -18,7 +18,7 @@ from __future__ import annotations
 from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import AbstractProcess
 
-from rat_lava.lava.graph import LavaGraph
+from rat_lava.deploy.graph import LavaGraph
 
 
 class FusedNetwork(AbstractProcess):

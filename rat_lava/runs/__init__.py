@@ -1,0 +1,1 @@
+"""Runs: decode data with an export in Lava (``run``), the run file, and comparisons of runs."""
