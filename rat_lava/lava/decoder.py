@@ -81,8 +81,8 @@ class Decoded:
 
     velocity: (T, 2) in data units, row t = bin t. spikes: spikes per bin (T,) of every spiking
     layer (summed over the bin's sub-steps), by the layer names of the FoldedNetwork. outputs:
-    with simulation probes, the (T * substeps, size) output of every network node (``"input"``,
-    layers, products) at every network step, as recorded from the run, else empty.
+    with simulation probes, the (T * substeps + read_delay, size) output of every network node
+    (``"input"``, layers, products) at every network step, as recorded from the run, else empty.
     probes: the run's ``ProbeReport`` when probes are on. timing: wall-clock seconds of the run,
     ``start_s`` (build, compile, start), ``run_s`` (stepping), ``probe_s`` (counting probes),
     ``total_s`` (all, stop included), ``steps_per_s`` (network steps / run_s) and
