@@ -303,7 +303,10 @@ def train(
         state = net.state_dict()
         meta["velocity_scale"] = scale.tolist()
         val_r2 = result.best_val_r2
-    meta.update(test_r2=test_r2, test_r2_per_dim=per_dim, val_r2=val_r2, **extra)
+    seconds = time.perf_counter() - started
+    meta.update(
+        test_r2=test_r2, test_r2_per_dim=per_dim, val_r2=val_r2, train_seconds=seconds, **extra
+    )
     save_checkpoint(checkpoint, model, config, state, meta)
     for resume in out.glob(f"{model}*.resume"):
         remove_resume(resume)
@@ -314,6 +317,6 @@ def train(
         test_r2_per_dim=tuple(per_dim),
         val_r2=val_r2,
         parameters=parameter_count(net if model in TORCH_MODELS else state),
-        seconds=time.perf_counter() - started,
+        seconds=seconds,
         extra=extra,
     )
