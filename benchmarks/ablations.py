@@ -1,13 +1,13 @@
 """Which parts of the RAT help: every ablation beside the full RAT and the baselines.
 
     python benchmarks/ablations.py [--data s1 synthetic:0] [--seeds 0 1 2] [--jobs 2]
-                                   [--out runs/bench]
+                                   [--out runs/bench] [--report FILE.md]
 
 The full ``small`` RAT and one model per ablation switch of ``rat-lava train --ablation``
 (no attention, no re-parametrization, single timescale), with the GRU, ridge and Kalman for
 scale, each trained with the defaults of ``rat-lava train`` to its own early stop; every RAT is
 exported and decoded in Lava ``sim-fixed``. One Markdown table per data set (also
-``OUT/ablations.md``) with each row's test R^2 change against the full RAT of the same seed.
+``OUT/ablations.md`` or ``--report``, with an R²/cost plot beside it) with each row's test R^2 change against the full RAT of the same seed.
 Jobs shared with ``benchmarks/results.py`` (same ``--out``) are trained once.
 """
 

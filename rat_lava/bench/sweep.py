@@ -373,6 +373,9 @@ def main(doc: str, variants: Sequence[str], name: str, baseline: str | None = No
     )
     parser.add_argument("--jobs", type=int, default=1, help="jobs run at once (one thread each)")
     parser.add_argument("--out", default="runs/bench", help="job folders (reused when rerun)")
+    parser.add_argument(
+        "--report", help=f"Markdown file of the tables (default OUT/{name}; a .png beside it)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args()
     if args.jobs < 1:
@@ -391,11 +394,12 @@ def main(doc: str, variants: Sequence[str], name: str, baseline: str | None = No
     for data in args.data:
         sections.append(f"**`{data}`**\n\n" + table(results, data, args.variants, baseline))
     text = "\n\n".join(sections)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / name).write_text(text + "\n", encoding="utf-8")
-    plot = (out / name).with_suffix(".png")
+    report = Path(args.report) if args.report else out / name
+    with atomic_path(report) as partial:
+        partial.write_text(text + "\n", encoding="utf-8")
+    plot = report.with_suffix(".png")
     with atomic_path(plot) as partial:
         tradeoff_figure(results, args.data).savefig(partial, format="png", dpi=110)
-    print(f"\n{text}\n\nwritten to {out / name} and {plot}")
+    print(f"\n{text}\n\nwritten to {report} and {plot}")
     if len(results) < len(jobs):
         sys.exit(f"{len(jobs) - len(results)} of {len(jobs)} jobs failed (see above)")
