@@ -7,8 +7,9 @@ The full ``small`` RAT and one model per ablation switch of ``rat-lava train --a
 (no attention, no re-parametrization, single timescale), with the GRU, ridge and Kalman for
 scale, each trained with the defaults of ``rat-lava train`` to its own early stop; every RAT is
 exported and decoded in Lava ``sim-fixed``. One Markdown table per data set (also
-``OUT/ablations.md`` or ``--report``, with an R²/cost plot beside it) with each row's test R^2 change against the full RAT of the same seed.
-Jobs shared with ``benchmarks/results.py`` (same ``--out``) are trained once.
+``OUT/ablations.md`` or ``--report``, with an R^2 / cost plot beside it), with each row's test
+R^2 change against the full RAT of the same seed. Jobs shared with ``benchmarks/results.py``
+(same ``--out``) are trained once.
 """
 
 from __future__ import annotations
