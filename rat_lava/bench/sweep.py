@@ -10,10 +10,15 @@ interrupted sweep continues where it stopped.
 
 from __future__ import annotations
 
+import argparse
+import datetime
 import json
 import math
 import multiprocessing
 import os
+import platform
+import shlex
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -33,7 +38,6 @@ from rat_lava.io_utils import atomic_path
 from rat_lava.metrics import Ops, ops_energy_pj, parameter_count, r2_score
 from rat_lava.runs.run import run_network  # imports Lava, which fixes the start method: fork
 from rat_lava.runs.runfile import read_run
-from rat_lava.train.checkpoint import load_checkpoint
 from rat_lava.train.choices import ABLATIONS
 from rat_lava.train.decoders import load_decoder
 from rat_lava.train.models import default_train_config
@@ -157,10 +161,9 @@ def measure(job: Job, out: Path, epochs: int | None = None) -> Measurement:
         cap = {} if epochs is None else {"epochs": epochs}
         config = default_train_config(variant.model, seed=job.seed, **cap)
         train(variant.model, job.data, folder, variant.preset, config, False, variant.options)
-    payload = load_checkpoint(checkpoint)
-    meta, state = payload["meta"], payload["state"]
-    decoder, _ = load_decoder(checkpoint)
-    model = getattr(decoder, "model", None)
+    decoder, meta = load_decoder(checkpoint)
+    model = getattr(decoder, "model", None)  # the PyTorch models; the baselines hold arrays
+    state = model.state_dict() if model is not None else decoder.state()
     train_info = meta.get("train", {})
     result = Measurement(
         test_r2=float(meta["test_r2"]),
@@ -170,12 +173,11 @@ def measure(job: Job, out: Path, epochs: int | None = None) -> Measurement:
         epochs=int(train_info.get("epochs_run", 0)) + int(meta.get("qat", {}).get("epochs_run", 0)),
         extra={k: float(meta[k]) for k in ("weight_sparsity",) if k in meta},
     )
-    dt = float(meta["dt"])
     if variant.model == "rat":
         _measure_lava(job, checkpoint, result)
     else:
         macs = dense_macs(state)
-        result.acs_per_s, result.macs_per_s = 0.0, macs / dt
+        result.acs_per_s, result.macs_per_s = 0.0, macs / float(meta["dt"])
         result.neurobench_per_bin_uj = ops_energy_pj(Ops(0.0, macs)) * 1e-6
     with atomic_path(cached) as partial:
         partial.write_text(json.dumps(asdict(result), indent=1), encoding="utf-8")
@@ -355,12 +357,6 @@ def main(doc: str, variants: Sequence[str], name: str, baseline: str | None = No
     ``variants``: the default rows; ``name``: the Markdown file written under ``--out``;
     ``baseline``: a variant the table compares every row with (paired by seed).
     """
-    import argparse
-    import datetime
-    import platform
-    import shlex
-    import sys
-
     parser = argparse.ArgumentParser(
         description=doc.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
