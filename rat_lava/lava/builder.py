@@ -94,9 +94,14 @@ class LavaNetwork:
     processes: dict[str, AbstractProcess]
     fused: FusedNetwork | None = None
 
+    @property
+    def block(self) -> int:
+        """Network steps per Lava time step: the FusedNetwork's block, 1 for leaves."""
+        return 1 if self.fused is None else self.fused.block
+
     def split_nodes(self, messages: np.ndarray) -> dict[str, np.ndarray]:
-        """What ``fused.nodes_out`` sent (T, total) cut into (T, size) per population and
-        product."""
+        """What ``fused.nodes_out`` sent, (T, total) per network step, cut into (T, size) per
+        population and product."""
         parts = split_columns(messages, list(self.fused.node_sizes.values()))
         return dict(zip(self.fused.node_sizes, parts, strict=True))
 
@@ -109,15 +114,19 @@ def check_network_model(network_model: str) -> None:
         )
 
 
-def build(graph: LavaGraph, network_model: str = "leaves") -> LavaNetwork:
-    """``build_network`` (``"leaves"``) or ``build_fused_network`` (``"fused"``)."""
+def build(graph: LavaGraph, network_model: str = "leaves", block: int = 1) -> LavaNetwork:
+    """``build_network`` (``"leaves"``) or ``build_fused_network`` (``"fused"``, ``block``
+    network steps per Lava step)."""
     check_network_model(network_model)
-    return build_fused_network(graph) if network_model == "fused" else build_network(graph)
+    if network_model == "fused":
+        return build_fused_network(graph, block)
+    return build_network(graph)
 
 
-def build_fused_network(graph: LavaGraph) -> LavaNetwork:
-    """The fixed-point ``graph`` as one ``FusedNetwork`` process."""
-    fused = FusedNetwork(graph=graph)
+def build_fused_network(graph: LavaGraph, block: int = 1) -> LavaNetwork:
+    """The fixed-point ``graph`` as one ``FusedNetwork`` process advancing ``block`` network
+    steps per Lava time step (its ports carry ``block`` steps per message)."""
+    fused = FusedNetwork(graph=graph, block=block)
     return LavaNetwork(graph, [fused.s_in], fused.v_out, {}, {}, {"network": fused}, fused)
 
 

@@ -65,8 +65,12 @@ NODES = "fused:nodes_out"
 are layer, population and product names, and a population is a layer or ``core``)."""
 
 CHUNK_STEPS = 1000
-"""A whole-sequence decode runs in chunks of this many steps and empties its output buffers
-after each, so memory does not grow with the sequence length."""
+"""A whole-sequence decode runs in chunks of about this many network steps and empties its
+output buffers after each, so memory does not grow with the sequence length."""
+
+FUSED_BLOCK_STEPS = 100
+"""Network steps the FusedNetwork advances per Lava time step in a whole-sequence decode
+(streaming: one bin's sub-steps); Lava's per-step handshake is then paid once per block."""
 
 LAVA_LOIHI_MISSING = (
     "backend 'loihi2' needs Intel's lava-loihi extension, which is not installed in this Python "
@@ -221,11 +225,15 @@ class LavaDecoder:
         bin. So ``step`` over bins 0..T-1 returns ``decode``'s rows shifted by ``lag_bins``."""
         timing = self.timing_of_bins
         counts = timing.spread(self._check(np.reshape(counts, (1, -1))))
+        fused = self.network_model == "fused"  # one Lava step per bin, else one per sub-step
         if self._stream is None:
-            built = build(self.graph, self.network_model)
+            built = build(self.graph, self.network_model, timing.substeps if fused else 1)
             limit = {} if self._timeout_s is None else {"step_timeout_s": self._timeout_s}
             self._stream = StreamingRun(built.inputs, built.output, **self._runtime_args(), **limit)
-        readout = [self._stream.step(row) for row in counts]
+        if fused:
+            readout = self._stream.step(counts.reshape(-1)).reshape(timing.substeps, -1)
+        else:
+            readout = np.stack([self._stream.step(row) for row in counts])
         return self._velocity(readout[timing.stream_substep][None])[0]
 
     @property
@@ -274,15 +282,19 @@ class LavaDecoder:
         counts = timing.to_steps(bins)
         steps = counts.shape[0]
         began = time.perf_counter()
-        built = build(self.graph, self.network_model)
-        source = counts_source(counts)
+        built = build(self.graph, self.network_model, self._sequence_block(steps))
+        block = built.block
+        lava_steps = -(-steps // block)
+        padded = np.zeros((lava_steps * block, counts.shape[1]), counts.dtype)
+        padded[:steps] = counts  # zeros after the end change nothing before it
+        source = counts_source(padded.reshape(lava_steps, -1))
         source.s_out.connect(built.inputs)
         profilers = None
         if self._probing and self.backend == "loihi2":
             profilers = loihi2_callbacks(steps)
         probe_outputs = self._probing and profilers is None
         # the profilers measure one run: no chunks then (buffers of T messages)
-        chunk = steps if profilers else min(steps, CHUNK_STEPS)
+        chunk = lava_steps if profilers else min(lava_steps, max(1, CHUNK_STEPS // block))
         ports = {self.graph.readout: built.output}
         if (record or probe_outputs) and built.fused is not None:
             ports[NODES] = built.fused.nodes_out
@@ -300,13 +312,15 @@ class LavaDecoder:
         models = recorder_overrides(recorder, self._select_tag)
         with GuardedRuntime(source, **self._runtime_args(profilers, models)) as runtime:
             start_s = time.perf_counter() - began
-            for start in range(0, steps, chunk):
-                n = min(chunk, steps - start)
+            for start in range(0, lava_steps, chunk):
+                n = min(chunk, lava_steps - start)
                 stepping = time.perf_counter()
                 runtime.run(n, timeout_s=self._timeout_s)
                 run_s += time.perf_counter() - stepping
                 pieces.append(receive_all(recorder, n))
-        sent = dict(zip(ports, recorder.split(np.concatenate(pieces)), strict=True))
+        messages = recorder.split(np.concatenate(pieces))  # (Lava steps, block * size) each
+        unblocked = (m.reshape(lava_steps * block, -1)[:steps] for m in messages)
+        sent = dict(zip(ports, unblocked, strict=True))
         if NODES in sent:
             sent.update(built.split_nodes(sent.pop(NODES)))
         probing = time.perf_counter()
@@ -340,6 +354,11 @@ class LavaDecoder:
             probes=self.probes if self._probing else None,
             timing=self.timing,
         )
+
+    def _sequence_block(self, steps: int) -> int:
+        """Network steps per Lava step of a whole-sequence run: ``FUSED_BLOCK_STEPS`` (at most
+        ``steps``) for the fused network, 1 for leaves."""
+        return min(FUSED_BLOCK_STEPS, steps) if self.network_model == "fused" else 1
 
     def _velocity(self, readout: np.ndarray) -> np.ndarray:
         return self.graph.velocity(readout) * self.velocity_scale

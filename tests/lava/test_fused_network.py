@@ -16,7 +16,7 @@ from rat_lava.export.netfile import read_net
 from rat_lava.reference.deployed import simulate
 from tests.helpers.tiny_rat import random_counts, tiny_network
 
-STEPS = 300
+STEPS = 1234  # not a whole number of fused blocks (100 steps), more than one chunk
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,8 @@
-"""ProcessModel of FusedNetwork: the fixed-point leaves of the graph, stepped in numpy.
+"""ProcessModel of FusedNetwork: the fixed-point leaves of the graph, stepped by the compiled
+kernel (``rat_lava.kernel``), a block of network steps per Lava time step.
 
-Each step is ``DeployedStream.step`` (the reference emulator of Lava's ``fixed_pt`` models), so the
-outputs equal those of the Lava leaves bit for bit.
+The kernel computes Lava's ``fixed_pt`` models step by step, so the outputs equal those of the Lava
+leaves bit for bit (tests compare both, and the kernel with the pure-Python reference).
 """
 
 import numpy as np
@@ -12,15 +13,17 @@ from lava.magma.core.model.py.type import LavaPyType
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
+from rat_lava.kernel.plan import plan_graph
+from rat_lava.kernel.step import CompiledStream
 from rat_lava.lava.processes.network.process import FusedNetwork
-from rat_lava.reference.stream import DeployedStream
 
 
 @implements(proc=FusedNetwork, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("fixed_pt")
 class PyFusedNetworkModelFixed(PyLoihiProcessModel):
-    """Receives the counts of the step, steps every leaf, sends the readout (and the nodes)."""
+    """Receives the counts of a block of steps, steps every leaf through the block, sends the
+    readout (and the nodes) of each step."""
 
     s_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
     v_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=24)
@@ -28,13 +31,19 @@ class PyFusedNetworkModelFixed(PyLoihiProcessModel):
 
     def __init__(self, proc_params: dict) -> None:
         super().__init__(proc_params)
-        self._stream: DeployedStream | None = None
+        self._stream: CompiledStream | None = None
+        self._readout = slice(0, 0)
 
     def run_spk(self) -> None:
-        """One time step of every leaf."""
+        """``block`` network steps of every leaf."""
         if self._stream is None:
-            self._stream = DeployedStream(self.proc_params["graph"])
-        sent = self._stream.step(self.s_in.recv().astype(np.int64))
-        self.v_out.send(sent[self.proc_params["graph"].readout].astype(np.int32))
+            graph = self.proc_params["graph"]
+            plan = plan_graph(graph)
+            self._stream = CompiledStream(plan)
+            start = int(plan.node_start[plan.node_names.index(graph.readout)])
+            self._readout = slice(start, start + graph.node_sizes[graph.readout])
+        counts = self.s_in.recv().astype(np.int64).reshape(self.proc_params["block"], -1)
+        sent = self._stream.run(counts)
+        self.v_out.send(sent[:, self._readout].reshape(-1).astype(np.int32))
         if self.nodes_out.csp_ports:
-            self.nodes_out.send(np.concatenate(list(sent.values())).astype(np.int32))
+            self.nodes_out.send(sent.reshape(-1).astype(np.int32))
