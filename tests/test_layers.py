@@ -18,6 +18,10 @@ PACKAGE_DIR = Path(rat_lava.__file__).parent
 
 FORBIDDEN = [
     ("reference", "lava", "the reference must check Lava independently"),
+    ("lava", "reference", "the Lava models must not share code with the reference checking them"),
+    ("reference", "kernel", "the reference is the compiled kernel's oracle"),
+    ("kernel", "reference", "the compiled kernel is checked against the reference"),
+    ("kernel", "lava", "the kernel is plain numba below Lava"),
     ("export", "lava", "the export file format must not depend on the Lava runtime"),
     ("deploy", "lava", "the deployed network is a numpy description below Lava"),
     ("lava", "train", "running an export must not need the training code"),

@@ -1,10 +1,12 @@
 """A fixed-point LavaGraph flattened into the plain integer arrays the compiled kernel steps.
 
-Every array is int64. Node outputs (populations, then attention products, in
-``LavaGraph.node_sizes`` order) live side by side in one vector; ``node_start[i]`` is where
-node i begins. Neurons are the populations' outputs, so neuron j is node-vector entry j.
-Weights are stored by input, non-zero ones only (compressed rows), so that a step visits the
-non-zero weights of the inputs that are non-zero: its work is its accumulates, as on Loihi.
+Arrays are int64, except the per-weight slots and weights (int32: the weight tables are the
+kernel's largest working set, and half the bytes keep more of them in cache). Node outputs
+(populations, then attention products, in ``LavaGraph.node_sizes`` order) live side by side
+in one vector; ``node_start[i]`` is where node i begins. Neurons are the populations' outputs,
+so neuron j is node-vector entry j. Weights are stored by input, non-zero ones only
+(compressed rows), so that a step visits the non-zero weights of the inputs that are non-zero:
+its work is its accumulates, as on Loihi.
 """
 
 from __future__ import annotations
@@ -37,7 +39,11 @@ class KernelPlan:
     (buffer columns = max delay + 1), ``syn_nin`` / ``syn_nout`` (matrix shape), ``syn_row``
     (where its n_in + 1 entries of ``row_ptr`` start) and ``syn_buf`` (its state buffer).
     The non-zero weights of input i of synapse s are ``weights[row_ptr[r + i]:row_ptr[r + i +
-    1]]`` (r = ``syn_row[s]``), with their outputs ``targets`` and ``delays`` alongside.
+    1]]`` (r = ``syn_row[s]``), with their buffer entries ``slots`` alongside (output o, delay
+    d: ``syn_buf[s] + o * cols + d``). The same weights of the binary synapses (spikes in),
+    grouped by the node entry they leave from: ``fan_ptr`` (node_size + 1,) into ``fan_slots``
+    and ``fan_weights`` (the fan-out of a neuron to every population it reaches, as Loihi's
+    axons route it).
     Products (R,): ``prod_qkv`` (R, 3) node indices, ``prod_shape`` (R, 3) tokens, heads,
     head features, ``prod_delay``, ``prod_node``.
     """
@@ -61,9 +67,11 @@ class KernelPlan:
     syn_row: np.ndarray
     syn_buf: np.ndarray
     row_ptr: np.ndarray
-    targets: np.ndarray
+    slots: np.ndarray
     weights: np.ndarray
-    delays: np.ndarray
+    fan_ptr: np.ndarray
+    fan_slots: np.ndarray
+    fan_weights: np.ndarray
     buffer_size: int
     prod_qkv: np.ndarray
     prod_shape: np.ndarray
@@ -79,7 +87,8 @@ class KernelPlan:
             for name in (
                 "node_start", "pop_count", "du", "dv", "vth", "bias", "integrator", "syn_src",
                 "syn_dst", "syn_exp", "syn_graded", "syn_delayed", "syn_cols", "syn_nin",
-                "syn_nout", "syn_row", "syn_buf", "row_ptr", "targets", "weights", "delays",
+                "syn_nout", "syn_row", "syn_buf", "row_ptr", "slots", "weights", "fan_ptr",
+                "fan_slots", "fan_weights",
                 "prod_qkv", "prod_shape", "prod_delay", "prod_node", "lag",
             )
         )  # fmt: skip
@@ -122,26 +131,32 @@ def plan_graph(graph: LavaGraph) -> KernelPlan:
         [np.full(p.size, int(p.kind == "integrator"), np.int64) for p in pops]
     )
     pop_index = {p.name: i for i, p in enumerate(pops)}
-    row_ptr, targets, weights, delays, syn_row, syn_buf, cols = [], [], [], [], [], [], []
+    row_ptr, slots, weights, syn_row, syn_buf, cols = [], [], [], [], [], []
+    fan_from, fan_slots, fan_weights = [], [], []
     row_at = edge_at = buf_at = 0
     for s in graph.synapses:
         w = effective_weights(s.weights, WEIGHT_BITS).T  # (n_in, n_out)
         d = np.zeros_like(w) if s.delays is None else np.asarray(s.delays, np.int64).T
         rows, outs = np.nonzero(w)  # row-major: the non-zero weights of each input, in order
         row_ptr.append(edge_at + np.searchsorted(rows, np.arange(w.shape[0] + 1)))
-        targets.append(outs)
-        weights.append(w[rows, outs])
-        delays.append(d[rows, outs])
+        cols.append(int(d.max(initial=0)) + 1 if s.delays is not None else 1)
+        slots.append((buf_at + outs * cols[-1] + d[rows, outs]).astype(np.int32))
+        weights.append(w[rows, outs].astype(np.int32))
+        if s.num_message_bits == 0 and s.src != INPUT:
+            fan_from.append(node_start[index[s.src]] + rows)
+            fan_slots.append(slots[-1])
+            fan_weights.append(weights[-1])
         syn_row.append(row_at)
         syn_buf.append(buf_at)
-        cols.append(int(d.max(initial=0)) + 1 if s.delays is not None else 1)
         row_at += w.shape[0] + 1
         edge_at += len(rows)
         buf_at += w.shape[1] * cols[-1]
 
-    def joined(parts: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+    def joined(parts: list[np.ndarray], dtype: type = np.int64) -> np.ndarray:
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
 
+    fan_from_all = joined(fan_from)
+    order = np.argsort(fan_from_all, kind="stable")
     products = graph.products
     return KernelPlan(
         n_inputs=graph.n_inputs,
@@ -165,9 +180,13 @@ def plan_graph(graph: LavaGraph) -> KernelPlan:
         syn_row=np.array(syn_row, np.int64),
         syn_buf=np.array(syn_buf, np.int64),
         row_ptr=joined(row_ptr),
-        targets=joined(targets),
-        weights=joined(weights),
-        delays=joined(delays),
+        slots=joined(slots, np.int32),
+        weights=joined(weights, np.int32),
+        fan_ptr=np.searchsorted(fan_from_all[order], np.arange(node_start[-1] + 1)).astype(
+            np.int64
+        ),
+        fan_slots=joined(fan_slots, np.int32)[order],
+        fan_weights=joined(fan_weights, np.int32)[order],
         buffer_size=buf_at,
         prod_qkv=np.array(
             [[index[p.q], index[p.k], index[p.v]] for p in products], np.int64

@@ -35,9 +35,10 @@ def _wrap32(x: int) -> int:
 
 @numba.njit(cache=True, inline="always")
 def _decay(x: int, decay: int) -> int:
-    """``sign(p) * (|p| >> 12)`` with ``p = x * (4096 - decay)``."""
+    """``sign(p) * (|p| >> 12)`` with ``p = x * (4096 - decay)``, without a branch."""
     p = x * (DECAY_UNITY - decay)
-    return (p >> 12) if p >= 0 else -((-p) >> 12)
+    sign = p >> 63  # 0, or -1 (all bits set) for p < 0
+    return ((((p ^ sign) - sign) >> 12) ^ sign) - sign
 
 
 @numba.njit(cache=True, inline="always")
@@ -46,19 +47,50 @@ def _shift(x: int, exp: int) -> int:
 
 
 @numba.njit(cache=True)
+def product_into(source, q0, k0, v0, out, out0, tokens, heads, hf, shift):  # fmt: skip
+    """``wrap32((Q (K^T V)) >> shift)`` per head into ``out[out0:]``.
+
+    Q, K and V are (tokens, heads * hf) blocks of the int64 vector ``source`` starting at q0, k0
+    and v0 (token-major; head h owns features [h hf, (h + 1) hf)); the result, the same shape,
+    is written from ``out0`` on. Zero keys are skipped (spikes are sparse).
+    """
+    features = heads * hf
+    kv = np.zeros((hf, hf), np.int64)
+    for h in range(heads):
+        kv[:, :] = 0
+        for m in range(tokens):
+            at = m * features + h * hf
+            for j in range(hf):
+                key = source[k0 + at + j]
+                if key != 0:
+                    for i in range(hf):
+                        kv[j, i] += key * source[v0 + at + i]
+        for n in range(tokens):
+            at = n * features + h * hf
+            for i in range(hf):
+                total = 0
+                for j in range(hf):
+                    total += source[q0 + at + j] * kv[j, i]
+                out[out0 + at + i] = _wrap32(total >> shift)
+
+
+@numba.njit(cache=True)
 def run_block(
     counts, record, node_start, pop_count, du, dv, vth, bias, integrator,
     syn_src, syn_dst, syn_exp, syn_graded, syn_delayed, syn_cols, syn_nin, syn_nout, syn_row,
-    syn_buf, row_ptr, targets, weights, delays, prod_qkv, prod_shape, prod_delay, prod_node, lag,
-    u, v, buf, hist, slot, sent, drive, scratch,
+    syn_buf, row_ptr, slots, weights, fan_ptr, fan_slots, fan_weights, prod_qkv, prod_shape,
+    prod_delay, prod_node, lag,
+    u, v, buf, hist, slot, sent, drive, scratch, active, active_at, active_in, rec_first, rec_last,
 ):  # fmt: skip
-    """Advance ``len(counts)`` steps; step t's node outputs go to ``record[t]``.
+    """Advance ``len(counts)`` steps; step t's node outputs ``[rec_first, rec_last)`` go to
+    ``record[t]``.
 
-    counts (B, n_inputs) int64; record (B, node_size) int64. The plan arrays are those of
-    ``KernelPlan``; the state (u, v, buf, hist, slot (1,), sent) is updated in place; drive and
-    scratch are work space.
+    counts (B, n_inputs) int64; record (B, rec_last - rec_first) int64. The plan arrays are
+    those of ``KernelPlan``; the state (u, v, buf, hist, slot (1,), sent) is updated in place;
+    drive, scratch, active, active_at and active_in are work space.
     """
     n_neurons = u.shape[0]
+    n_nodes = node_start.shape[0] - 1
     for t in range(counts.shape[0]):
         # 1. synapses send
         drive[:] = 0
@@ -79,76 +111,71 @@ def run_block(
             voltage = _decay(v[j], dv[j]) + current + bias[j]
             voltage = min(max(voltage, -STATE_LIMIT + 1), STATE_LIMIT - 1)
             u[j] = current
-            if integrator[j]:
-                v[j] = voltage
-                sent[j] = voltage
-            elif voltage > vth[j]:
-                v[j] = 0
-                sent[j] = 1
-            else:
-                v[j] = voltage
-                sent[j] = 0
+            # branch-free (spikes are hard to predict): integrators send v and keep it, LIF
+            # neurons send 1 and reset v to 0 above threshold
+            spike = (1 - integrator[j]) * (voltage > vth[j])
+            v[j] = voltage * (1 - spike)
+            sent[j] = integrator[j] * voltage + spike
         # 3. attention products
         for r in range(prod_node.shape[0]):
-            tokens, heads, hf = prod_shape[r, 0], prod_shape[r, 1], prod_shape[r, 2]
-            features = heads * hf
             delay = prod_delay[r]
             source = hist[(slot[0] - delay) % lag] if delay > 0 else sent
-            q0 = node_start[prod_qkv[r, 0]]
-            k0 = node_start[prod_qkv[r, 1]]
-            v0 = node_start[prod_qkv[r, 2]]
-            out0 = node_start[prod_node[r]]
-            kv = np.zeros((hf, hf), np.int64)
-            for h in range(heads):
-                kv[:, :] = 0
-                for m in range(tokens):
-                    at = m * features + h * hf
-                    for jj in range(hf):
-                        key = source[k0 + at + jj]
-                        if key != 0:
-                            for i in range(hf):
-                                kv[jj, i] += key * source[v0 + at + i]
-                for n in range(tokens):
-                    at = n * features + h * hf
-                    for i in range(hf):
-                        total = 0
-                        for jj in range(hf):
-                            total += source[q0 + at + jj] * kv[jj, i]
-                        sent[out0 + at + i] = _wrap32(total)
-        # 4. synapses read
-        for s in range(syn_src.shape[0]):
-            n_out, n_in, cols = syn_nout[s], syn_nin[s], syn_cols[s]
-            base, r0 = syn_buf[s], syn_row[s]
+            product_into(
+                source, node_start[prod_qkv[r, 0]], node_start[prod_qkv[r, 1]],
+                node_start[prod_qkv[r, 2]], sent, node_start[prod_node[r]],
+                prod_shape[r, 0], prod_shape[r, 1], prod_shape[r, 2], 0,
+            )  # fmt: skip
+        # 4. synapses read: the non-zero entries of the input row and of every node first
+        n_active_in = 0
+        for i in range(counts.shape[1]):
+            if counts[t, i] != 0:
+                active_in[n_active_in] = i
+                n_active_in += 1
+        n_active = 0
+        for k in range(n_nodes):
+            active_at[k] = n_active
+            for j in range(node_start[k], node_start[k + 1]):
+                if sent[j] != 0:
+                    active[n_active] = j
+                    n_active += 1
+        active_at[n_nodes] = n_active
+        scratch[:] = 0
+        for a in range(n_active):  # binary synapses: every spike's fan-out, plain accumulates
+            j = active[a]
+            for e in range(fan_ptr[j], fan_ptr[j + 1]):
+                scratch[fan_slots[e]] += fan_weights[e]
+        for s in range(syn_src.shape[0]):  # graded synapses: value times weight
             src = syn_src[s]
-            delayed = syn_delayed[s]
-            scratch[: n_out * cols] = 0
-            for i in range(n_in):
+            if not syn_graded[s]:
+                continue
+            first, last = (0, n_active_in) if src < 0 else (active_at[src], active_at[src + 1])
+            for a in range(first, last):
+                i = active_in[a] if src < 0 else active[a] - node_start[src]
                 x = counts[t, i] if src < 0 else sent[node_start[src] + i]
-                if x == 0:
-                    continue
-                if not syn_graded[s]:
-                    x = 1
-                for e in range(row_ptr[r0 + i], row_ptr[r0 + i + 1]):
-                    if delayed:
-                        scratch[targets[e] * cols + delays[e]] += _wrap32(weights[e] * x)
-                    else:
-                        scratch[targets[e]] += weights[e] * x
-            exp = syn_exp[s]
+                r = syn_row[s] + i
+                if syn_delayed[s]:
+                    for e in range(row_ptr[r], row_ptr[r + 1]):
+                        scratch[slots[e]] += _wrap32(weights[e] * x)
+                else:
+                    for e in range(row_ptr[r], row_ptr[r + 1]):
+                        scratch[slots[e]] += weights[e] * x
+        for s in range(syn_src.shape[0]):  # every buffer: shift, wrap, add
+            exp, base, cols = syn_exp[s], syn_buf[s], syn_cols[s]
             if syn_delayed[s]:
-                for o in range(n_out):
+                for o in range(syn_nout[s]):
                     at = base + o * cols
-                    for c in range(cols):
-                        moved = buf[at + c + 1] if c + 1 < cols else 0
-                        buf[at + c] = _wrap32(moved + _shift(scratch[o * cols + c], exp))
+                    for c in range(cols - 1):
+                        buf[at + c] = _wrap32(buf[at + c + 1] + _shift(scratch[at + c], exp))
+                    buf[at + cols - 1] = _wrap32(_shift(scratch[at + cols - 1], exp))
             else:
-                for o in range(n_out):
-                    total = _wrap32(scratch[o]) if syn_graded[s] else scratch[o]
+                for o in range(syn_nout[s]):
+                    total = _wrap32(scratch[base + o]) if syn_graded[s] else scratch[base + o]
                     buf[base + o] = _wrap32(_shift(total, exp))
         # history of what every node sent, for the products' delays
         if lag > 0:
             hist[slot[0], :] = sent
             slot[0] = (slot[0] + 1) % lag
-        record[t, :] = sent
+        record[t, :] = sent[rec_first:rec_last]
 
 
 class CompiledStream:
@@ -165,13 +192,20 @@ class CompiledStream:
             np.zeros((max(plan.lag, 1), plan.node_size), np.int64),
             np.zeros(1, np.int64),
             np.zeros(plan.node_size, np.int64),
+        )
+        self._work = (
             np.zeros(n, np.int64),
-            np.zeros(int(max((plan.syn_nout * plan.syn_cols).max(initial=0), 1)), np.int64),
+            np.zeros(max(plan.buffer_size, 1), np.int64),
+            np.zeros(plan.node_size, np.int64),
+            np.zeros(len(plan.node_start), np.int64),
+            np.zeros(plan.n_inputs, np.int64),
         )
 
-    def run(self, counts: np.ndarray) -> np.ndarray:
-        """Continue over counts (T, n_inputs); node outputs (T, node_size) int64."""
+    def run(self, counts: np.ndarray, nodes: slice | None = None) -> np.ndarray:
+        """Continue over counts (T, n_inputs); node outputs (T, node_size) int64, or only the
+        entries ``nodes`` (a slice of the node vector) of each step."""
         counts = np.ascontiguousarray(counts, dtype=np.int64)
-        record = np.zeros((len(counts), self.plan.node_size), np.int64)
-        run_block(counts, record, *self.plan.arrays(), *self._state)
+        first, last, _ = (nodes or slice(0, self.plan.node_size)).indices(self.plan.node_size)
+        record = np.zeros((len(counts), last - first), np.int64)
+        run_block(counts, record, *self.plan.arrays(), *self._state, *self._work, first, last)
         return record

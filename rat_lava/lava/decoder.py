@@ -117,6 +117,10 @@ class LavaDecoder:
         ``"fused"`` (``sim-fixed`` only): the whole network as one ``FusedNetwork`` CPU process,
         bit-exact with the leaves and several times faster (``attention_model`` then does not
         apply).
+    block_steps:
+        Network steps per Lava time step when the fused network decodes a whole sequence
+        (default ``FUSED_BLOCK_STEPS``; 1 pays Lava's per-step handshake every step); streaming
+        always advances one bin's sub-steps per Lava step.
     velocity_scale:
         (2,) data units per model unit; default: the file's ``velocity_scale``, else 1.
     timeout_s:
@@ -143,6 +147,7 @@ class LavaDecoder:
         *,
         attention_model: str | None = None,
         network_model: NetworkModel = "leaves",
+        block_steps: int = FUSED_BLOCK_STEPS,
         velocity_scale: np.ndarray | None = None,
         timeout_s: float | None = None,
         overrides: ModelOverrides | None = None,
@@ -157,6 +162,10 @@ class LavaDecoder:
             raise DataError(
                 f"the fused network model runs in the backend 'sim-fixed' only, not {backend!r}"
             )
+        if isinstance(block_steps, bool) or not isinstance(block_steps, int) or block_steps < 1:
+            raise DataError(f"block_steps must be a positive integer, got {block_steps!r}")
+        if block_steps != FUSED_BLOCK_STEPS and network_model != "fused":
+            raise DataError("block_steps applies to network_model='fused' only")
         if backend == "loihi2" and not _lava_loihi_installed():
             raise BackendUnavailableError(LAVA_LOIHI_MISSING)
         card: dict = {}
@@ -167,6 +176,7 @@ class LavaDecoder:
             network, card = net_file.network, net_file.card
         self.backend = backend
         self.network_model = network_model
+        self.block_steps = block_steps
         self.attention_model = attention_model or ("decomposed" if backend == "loihi2" else "fused")
         precision = "float" if backend == "sim-float" else "fixed"
         self.graph = LavaGraph.from_network(network, precision)
@@ -356,9 +366,9 @@ class LavaDecoder:
         )
 
     def _sequence_block(self, steps: int) -> int:
-        """Network steps per Lava step of a whole-sequence run: ``FUSED_BLOCK_STEPS`` (at most
+        """Network steps per Lava step of a whole-sequence run: ``block_steps`` (at most
         ``steps``) for the fused network, 1 for leaves."""
-        return min(FUSED_BLOCK_STEPS, steps) if self.network_model == "fused" else 1
+        return min(self.block_steps, steps) if self.network_model == "fused" else 1
 
     def _velocity(self, readout: np.ndarray) -> np.ndarray:
         return self.graph.velocity(readout) * self.velocity_scale

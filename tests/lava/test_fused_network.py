@@ -80,3 +80,25 @@ def test_fused_network_runs_in_sim_fixed_only(network, backend):
 def test_unknown_network_model_is_refused(network):
     with pytest.raises(ValueError, match="unknown network model 'chip'"):
         LavaDecoder(network, "sim-fixed", network_model="chip")
+
+
+@pytest.mark.slow
+def test_any_block_of_steps_decodes_the_same(network, no_leftover_children):
+    counts = random_counts(250, seed=7, rate=1.5)
+    decoded = {}
+    for block in (1, 7, 100):
+        with LavaDecoder(network, "sim-fixed", network_model="fused", block_steps=block) as dec:
+            decoded[block] = dec.decode(counts)
+    assert np.abs(decoded[1]).max() > 0
+    assert np.array_equal(decoded[7], decoded[1]) and np.array_equal(decoded[100], decoded[1])
+
+
+@pytest.mark.parametrize("block", [0, -3, 2.5, True])
+def test_block_steps_must_be_a_positive_integer(network, block):
+    with pytest.raises(DataError, match="block_steps must be a positive integer"):
+        LavaDecoder(network, "sim-fixed", network_model="fused", block_steps=block)
+
+
+def test_block_steps_apply_to_the_fused_network_only(network):
+    with pytest.raises(DataError, match="fused' only"):
+        LavaDecoder(network, "sim-fixed", block_steps=10)

@@ -1,4 +1,5 @@
-"""ProcessModels of ChannelAttention: fused numpy (CPU) and decomposed (Loihi-native leaves).
+"""ProcessModels of ChannelAttention: fused (CPU, the compiled kernel's product) and decomposed
+(Loihi-native leaves).
 
 Lava picks the fused model by default (a leaf model wins over a SubProcessModel unless
 ``select_sub_proc_model`` is set, ``lava/magma/core/run_configs.py`` ``select``); pass
@@ -25,9 +26,9 @@ from rat_lava.deploy.decomposition import (
     decomposition_wiring,
 )
 from rat_lava.deploy.fixed_point import CURRENT_DECAY_OFFSET, DECAY_UNITY
+from rat_lava.kernel.step import product_into
 from rat_lava.lava.choices import ATTENTION_MODEL_NAMES
 from rat_lava.lava.processes.attention.process import ChannelAttention
-from rat_lava.reference.attention import channel_attention
 
 CLEAR_CURRENT = DECAY_UNITY - CURRENT_DECAY_OFFSET
 """LIF du that empties u every step (the fixed-point LIF decays u by du + 1)."""
@@ -41,8 +42,8 @@ did not fire holds v <= 2 << 6 < 4096, and v * (4096 - 4095) >> 12 = 0."""
 @requires(CPU)
 @tag("fixed_pt", "fused")
 class PyChannelAttentionModelFixed(PyLoihiProcessModel):
-    """Integer product, vectorised over tokens and heads, sent ``delay`` steps later as int32
-    graded spikes (24-bit payload on Loihi 2, not enforced here)."""
+    """Integer product (``rat_lava.kernel.step.product_into``), sent ``delay`` steps later as
+    int32 graded spikes (24-bit payload on Loihi 2, not enforced here)."""
 
     q_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
     k_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
@@ -60,11 +61,16 @@ class PyChannelAttentionModelFixed(PyLoihiProcessModel):
         """Receive q, k, v of step t; send the product of step t - delay (zeros before)."""
         tokens = self.proc_params["num_tokens"]
         features = self.proc_params["num_features"]
-        q, k, v = (
-            port.recv().reshape(tokens, features) for port in (self.q_in, self.k_in, self.v_in)
+        heads = self.proc_params["num_heads"]
+        qkv = np.concatenate(
+            [port.recv().astype(np.int64) for port in (self.q_in, self.k_in, self.v_in)]
         )
-        product = channel_attention(q, k, v, self.proc_params["num_heads"], int(self.shift[0]))
-        product = product.reshape(-1).astype(np.int32)
+        size = tokens * features
+        product = np.zeros(size, np.int64)
+        product_into(
+            qkv, 0, size, 2 * size, product, 0, tokens, heads, features // heads, int(self.shift[0])
+        )
+        product = product.astype(np.int32)
         if len(self._pending):
             product, self._pending[self._slot] = self._pending[self._slot].copy(), product
             self._slot = (self._slot + 1) % len(self._pending)

@@ -43,7 +43,10 @@ class PyFusedNetworkModelFixed(PyLoihiProcessModel):
             start = int(plan.node_start[plan.node_names.index(graph.readout)])
             self._readout = slice(start, start + graph.node_sizes[graph.readout])
         counts = self.s_in.recv().astype(np.int64).reshape(self.proc_params["block"], -1)
+        if not self.nodes_out.csp_ports:  # the readout alone
+            readout = self._stream.run(counts, self._readout)
+            self.v_out.send(readout.reshape(-1).astype(np.int32))
+            return
         sent = self._stream.run(counts)
         self.v_out.send(sent[:, self._readout].reshape(-1).astype(np.int32))
-        if self.nodes_out.csp_ports:
-            self.nodes_out.send(sent.reshape(-1).astype(np.int32))
+        self.nodes_out.send(sent.reshape(-1).astype(np.int32))
