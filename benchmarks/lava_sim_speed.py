@@ -1,34 +1,40 @@
-"""Lava CPU-simulation speed of the default export, next to a stock NetX chain, in one run.
+"""Lava CPU-simulation speed of the default export, beside the offline paths and the machine's
+limit, in one run.
 
-    python benchmarks/lava_sim_speed.py [--net netx_exports/rat_small_synthetic.net] [--steps 2000]
-        [--repeats 3]
+    python benchmarks/lava_sim_speed.py [--net netx_exports/rat_small_synthetic.net]
+        [--steps 2000] [--fast-steps 50000] [--repeats 3]
 
-Decodes the first ``--steps`` bins of the synthetic default's test split (spike counts as
-graded input; repeated end to end if the split is shorter) four ways, in rotating order,
-``--repeats`` times each (the first run in a process pays for warm-up, and a shared machine has
-slow phases: rotation spreads both over the paths):
+Decodes the synthetic default's test split (spike counts as graded input, repeated end to end
+if the split is shorter) every way below, in rotating order, ``--repeats`` times each (the first
+run in a process pays for warm-up, and a shared machine has slow phases: rotation spreads both
+over the paths). Paths that pay Lava's handshake every network step run ``--steps`` steps; the
+fast ones run ``--fast-steps`` (rates are per step, so the lengths need not match):
 
-- ``LavaDecoder(net, "sim-fixed", attention_model="fused")``: the network as standard Lava
-  leaves, attention by the fused CPU model;
-- the same with ``attention_model="decomposed"`` (attention as Loihi-native leaves);
-- ``network_model="fused"``: the whole network as one ``FusedNetwork`` CPU process (bit-exact
-  with the leaves; the simulator's per-step cost grows with the number of processes);
+- ``LavaDecoder(net, "sim-fixed")`` with the network as standard Lava leaves, attention by the
+  fused CPU model and by the decomposed one (Loihi-native leaves);
+- ``network_model="fused"``: the whole network as one ``FusedNetwork`` process stepping the
+  compiled kernel, with ``block_steps=1`` (one network step per Lava step, as when streaming
+  4 ms bins) and with the default block (``FUSED_BLOCK_STEPS`` network steps per Lava step);
 - a stock lava-dl NetX network (``lava.lib.dl.netx.hdf5.Network``) of a plain chain of
-  Dense -> CUBA layers with the export's layer sizes, so the same number of neurons, written by
-  ``rat_lava.bench.speed.write_netx_chain`` (random integer weights).
+  Dense -> CUBA layers with the export's layer sizes (``rat_lava.bench.speed.write_netx_chain``);
+- the compiled fixed-point reference offline (``rat_lava.kernel.offline.decode_compiled``, no
+  Lava) and the PyTorch float model offline (the same architecture, untrained: dense float
+  layers cost the same whatever the weights; torch's default threads);
+- the machine's limit: accumulates per second of a plain compiled integer kernel
+  (``rat_lava.bench.limits.accumulates_per_s``) divided by the network's accumulates per step
+  (ACs and MACs, ``rat_lava.deploy.counters.efficiency`` over the first ``--steps`` bins).
 
-Per row, medians over the repeats: neurons, start-up seconds (build, compile, start of the
-child processes), steps per second of the stepping alone (``LavaDecoder.timing["steps_per_s"]``;
-for the chain, one ``RunSteps``), that rate as a ratio to real time (250 steps/s at 4 ms bins),
-and peak memory: the largest sum over this process and all its children, from build to stop, of
-their resident sets (psutil RSS, sampled every 0.1 s; pages that Lava's forked children share
-with this process count once per process, so this over-states the total; largest over the
-repeats) and, from one more run per path (PSS sampling is slow and would slow the timed runs),
-of their proportional set sizes (PSS, the physical memory); ``rat_lava.bench.memory.PeakMemory``.
-Target: the fused path at least real time on 2 cores (the leaves rows and the NetX chain show
-what Lava's per-process cost allows). Run from the repository root (the default ``--net`` is a
-relative path); without the file ``--net``, the small RAT preset is built in-process
-(untrained, BatchNorm settled, quantized), and the output says so.
+Per row, medians over the repeats: start-up seconds (build, compile, start of the Lava child
+processes), steps per second of the stepping alone, that rate as a ratio to real time (one
+network step per ``step_s`` of data) and to the machine's limit, and peak memory: the largest
+sum over this process and its children of their resident sets (psutil RSS, every 0.1 s; pages
+the forked children share with this process count once per process; largest over the repeats)
+and, from one more run per path, of their proportional set sizes (PSS, the physical memory;
+``rat_lava.bench.memory.PeakMemory``). The velocities of every fixed-point path over the first
+``--steps`` bins are compared: the script exits with 1 unless they agree bit for bit. Targets
+(issue 18): fused whole-sequence >= 20 x real time, compiled reference >= 50 x real time and
+within 5 x of the limit. Run from the repository root (the default ``--net`` is a relative
+path); without the file, the small RAT preset is built in-process and the output says so.
 """
 
 from __future__ import annotations
@@ -36,93 +42,104 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import torch
 
+from rat_lava.bench.limits import accumulates_per_s, float_model_like
 from rat_lava.bench.memory import PeakMemory
 from rat_lava.bench.networks import DEFAULT_NET, benchmark_network
 from rat_lava.bench.repeats import rotated
 from rat_lava.bench.soak import repeated_bins
-from rat_lava.bench.speed import DT_S, lif_layers, measure_netx, write_netx_chain
+from rat_lava.bench.speed import lif_layers, measure_netx, write_netx_chain
 from rat_lava.data.sources import load_data
 from rat_lava.data.splits import chronological_split
+from rat_lava.deploy.counters import efficiency
 from rat_lava.deploy.network import FoldedNetwork
 from rat_lava.export.netfile import read_net
-from rat_lava.lava.decoder import LavaDecoder
-
-
-class Row(NamedTuple):
-    """One line of the table; ``rss`` and ``pss`` peaks in bytes."""
-
-    path: str
-    neurons: int
-    steps: int
-    start_s: float
-    steps_per_s: float
-    rss: int
-    pss: int
-
-    @property
-    def real_time(self) -> float:
-        """Stepping rate / real time (one step per 4 ms bin)."""
-        return self.steps_per_s * DT_S
-
-
-PATHS = {
-    "RAT sim-fixed, fused attention": {"attention_model": "fused"},
-    "RAT sim-fixed, decomposed attention": {"attention_model": "decomposed"},
-    "RAT sim-fixed, fused network": {"network_model": "fused"},
-}
-"""Table row name -> LavaDecoder options."""
+from rat_lava.kernel.offline import decode_compiled
+from rat_lava.lava.decoder import FUSED_BLOCK_STEPS, LavaDecoder
 
 
 class Timing(NamedTuple):
-    """One timed run: start-up s, stepping steps/s, peak ``tree_rss`` or ``tree_pss`` bytes."""
+    """One run: start-up s, stepping steps/s, peak ``tree_rss`` or ``tree_pss`` bytes, and the
+    velocity (T, 2) in data units (None where not a fixed-point decode of the network)."""
 
     start_s: float
     steps_per_s: float
     peak: int
+    velocity: np.ndarray | None
 
 
-def decode(network: str | FoldedNetwork, options: dict, counts: np.ndarray, pss: bool) -> Timing:
-    """One sim-fixed decode of ``counts`` with ``LavaDecoder`` ``options``, with the peak of
-    ``tree_pss`` (``pss``) or of ``tree_rss`` over the decode."""
-    decoder = LavaDecoder(network, "sim-fixed", **options)
-    with PeakMemory(pss) as memory, decoder:
-        decoder.decode(counts)
-    return Timing(decoder.timing["start_s"], decoder.timing["steps_per_s"], memory.peak)
+class SpeedPath(NamedTuple):
+    """A measured path: its row name, whether it runs the long input, and how to run it once
+    (counts -> start-up s, steps/s, velocity or None)."""
+
+    name: str
+    fast: bool
+    run: Callable[[np.ndarray], tuple[float, float, np.ndarray | None]]
 
 
-def netx(path: Path, counts: np.ndarray, pss: bool) -> Timing:
-    """One run of the stock NetX network in ``path`` over ``counts``."""
+def lava_path(network: str | FoldedNetwork, options: dict) -> Callable:
+    """One sim-fixed ``LavaDecoder`` decode with ``options``."""
+
+    def run(counts: np.ndarray) -> tuple[float, float, np.ndarray]:
+        with LavaDecoder(network, "sim-fixed", **options) as decoder:
+            velocity = decoder.decode(counts)
+        return decoder.timing["start_s"], decoder.timing["steps_per_s"], velocity
+
+    return run
+
+
+def compiled_path(folded: FoldedNetwork, scale: np.ndarray) -> Callable:
+    """The compiled fixed-point reference, offline; velocity times ``scale`` (2,), as the
+    decoder scales it."""
+
+    def run(counts: np.ndarray) -> tuple[float, float, np.ndarray]:
+        decode_compiled(folded, counts[:10])  # compiled once per process, cached after
+        started = time.perf_counter()
+        velocity = decode_compiled(folded, counts)
+        elapsed = time.perf_counter() - started
+        return 0.0, len(counts) * folded.substeps / elapsed, velocity * scale
+
+    return run
+
+
+def torch_path(model: torch.nn.Module, substeps: int) -> Callable:
+    """The PyTorch float model, offline, one pass over the whole input."""
+
+    def run(counts: np.ndarray) -> tuple[float, float, None]:
+        spikes = torch.from_numpy(counts[None].astype(np.float32))
+        with torch.no_grad():
+            started = time.perf_counter()
+            model(spikes)
+            elapsed = time.perf_counter() - started
+        return 0.0, len(counts) * substeps / elapsed, None
+
+    return run
+
+
+def netx_path(chain: Path) -> Callable:
+    """The stock NetX chain in ``chain``."""
+
+    def run(counts: np.ndarray) -> tuple[float, float, None]:
+        result = measure_netx(chain, counts)
+        return result.start_s, result.steps_per_s, None
+
+    return run
+
+
+def timed(path: SpeedPath, counts: np.ndarray, pss: bool) -> Timing:
+    """One run of ``path`` with the peak of ``tree_pss`` (``pss``) or of ``tree_rss``."""
     with PeakMemory(pss) as memory:
-        result = measure_netx(path, counts)
-    return Timing(result.start_s, result.steps_per_s, memory.peak)
-
-
-def timed(
-    name: str, network: str | FoldedNetwork, chain: Path, counts: np.ndarray, pss: bool
-) -> Timing:
-    """One run of the path ``name``: a ``PATHS`` key, else the NetX chain in ``chain``."""
-    if name in PATHS:
-        return decode(network, PATHS[name], counts, pss)
-    return netx(chain, counts, pss)
-
-
-def summary(name: str, neurons: int, steps: int, runs: list[Timing], pss: Timing) -> Row:
-    """The row of ``name``: medians of the timed ``runs``, their largest RSS, the PSS run's."""
-    return Row(
-        name,
-        neurons,
-        steps,
-        statistics.median(run.start_s for run in runs),
-        statistics.median(run.steps_per_s for run in runs),
-        max(run.peak for run in runs),
-        pss.peak,
-    )
+        start_s, steps_per_s, velocity = path.run(counts)
+    return Timing(start_s, steps_per_s, memory.peak, velocity)
 
 
 def main() -> None:
@@ -130,64 +147,120 @@ def main() -> None:
     parser.add_argument(
         "--net", default=str(DEFAULT_NET), help=f".net file (default {DEFAULT_NET})"
     )
-    parser.add_argument("--steps", type=int, default=2000, help="time steps per run (default 2000)")
+    parser.add_argument(
+        "--steps", type=int, default=2000, help="bins of the per-step paths (default 2000)"
+    )
+    parser.add_argument(
+        "--fast-steps", type=int, default=50_000, help="bins of the fast paths (default 50000)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per path (default 3)")
     args = parser.parse_args()
+    if min(args.steps, args.fast_steps, args.repeats) < 1 or args.fast_steps < args.steps:
+        parser.error(
+            "--steps, --fast-steps and --repeats must be positive, --fast-steps >= --steps"
+        )
     session = load_data("synthetic")[0]
     network, which = benchmark_network(args.net, session)
-    folded = network if isinstance(network, FoldedNetwork) else read_net(network).network
-    counts = repeated_bins(chronological_split(session).test.spikes, 0, args.steps)
+    net_file = None if isinstance(network, FoldedNetwork) else read_net(network)
+    folded = network if net_file is None else net_file.network
+    test = chronological_split(session).test.spikes
+    inputs = {
+        False: repeated_bins(test, 0, args.steps),
+        True: repeated_bins(test, 0, args.fast_steps),
+    }
+    real_time = 1.0 / folded.step_s
+    scale = np.broadcast_to(
+        np.asarray(net_file.card.get("velocity_scale", 1.0) if net_file else 1.0, np.float64), (2,)
+    )
     print(which)
     print(
-        f"{args.steps} steps of the synthetic test split, {counts.shape[1]} channels; "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start",
+        f"synthetic test split, {test.shape[1]} channels, network step {folded.step_s * 1e3:g} ms "
+        f"({real_time:.0f} steps/s is real time); {os.cpu_count()} CPUs, torch threads "
+        f"{torch.get_num_threads()}, load average {os.getloadavg()[0]:.1f} at start",
         flush=True,
     )
+    ops = efficiency(folded, inputs[False]).total
+    ops_per_step = ops.acs_per_step + ops.macs_per_step
+    plain = accumulates_per_s()
+    limit = plain / ops_per_step
     widths = [layer.size for layer in folded.layers]
-    chain = f"stock NetX chain, {len(widths)} layers"
     with tempfile.TemporaryDirectory() as folder:
-        chain_path = Path(folder) / "chain.net"
-        write_netx_chain(chain_path, lif_layers(widths, counts.shape[1]))
-        names = [*PATHS, chain]
-        runs: dict[str, list[Timing]] = {name: [] for name in names}
+        chain = Path(folder) / "chain.net"
+        write_netx_chain(chain, lif_layers(widths, test.shape[1]))
+        paths = [
+            SpeedPath("Lava leaves, fused attention", False, lava_path(network, {})),
+            SpeedPath(
+                "Lava leaves, decomposed attention",
+                False,
+                lava_path(network, {"attention_model": "decomposed"}),
+            ),
+            SpeedPath(
+                "Lava fused network, 1 step/Lava step",
+                False,
+                lava_path(network, {"network_model": "fused", "block_steps": 1}),
+            ),
+            SpeedPath(
+                f"Lava fused network, {FUSED_BLOCK_STEPS} steps/Lava step",
+                True,
+                lava_path(network, {"network_model": "fused"}),
+            ),
+            SpeedPath(f"stock NetX chain, {len(widths)} layers", False, netx_path(chain)),
+            SpeedPath("compiled reference, offline", True, compiled_path(folded, scale)),
+            SpeedPath(
+                "PyTorch float model, offline",
+                True,
+                torch_path(float_model_like(folded, net_file and net_file.card), folded.substeps),
+            ),
+        ]
+        runs: dict[str, list[Timing]] = {path.name: [] for path in paths}
         for repeat in range(args.repeats):
-            for name in rotated(names, repeat):
-                runs[name].append(timed(name, network, chain_path, counts, pss=False))
+            for path in rotated(paths, repeat):
+                runs[path.name].append(timed(path, inputs[path.fast], pss=False))
             print(
                 f"repeat {repeat + 1}: "
-                + ", ".join(f"{runs[n][-1].steps_per_s:.0f}" for n in names)
+                + ", ".join(f"{runs[p.name][-1].steps_per_s:.0f}" for p in paths)
                 + " steps/s",
                 flush=True,
             )
-        rows = [
-            summary(
-                name,
-                sum(widths),
-                len(counts),
-                runs[name],
-                timed(name, network, chain_path, counts, pss=True),
-            )
-            for name in names
-        ]
-    header = ("path", "neurons", "steps", "start s", "steps/s", "x real time", "RSS MiB", "PSS MiB")
+        pss = {path.name: timed(path, inputs[path.fast], pss=True).peak for path in paths}
+    header = ("path", "steps", "start s", "steps/s", "x real time", "x limit", "RSS MiB", "PSS MiB")
     print(f"\nmedians of {args.repeats} rotating repeats")
-    print("{:<34} {:>7} {:>6} {:>7} {:>7} {:>11} {:>8} {:>8}".format(*header))
-    for r in rows:
+    print("{:<38} {:>6} {:>7} {:>8} {:>11} {:>7} {:>8} {:>8}".format(*header))
+    rates = {}
+    for path in paths:
+        timings = runs[path.name]
+        rates[path.name] = rate = statistics.median(t.steps_per_s for t in timings)
         print(
-            f"{r.path:<34} {r.neurons:>7} {r.steps:>6} {r.start_s:>7.1f} {r.steps_per_s:>7.0f} "
-            f"{r.real_time:>11.2f} {r.rss / 2**20:>8.0f} {r.pss / 2**20:>8.0f}"
+            f"{path.name:<38} {len(inputs[path.fast]) * folded.substeps:>6} "
+            f"{statistics.median(t.start_s for t in timings):>7.1f} {rate:>8.0f} "
+            f"{rate / real_time:>11.1f} {rate / limit:>7.3f} "
+            f"{max(t.peak for t in timings) / 2**20:>8.0f} {pss[path.name] / 2**20:>8.0f}"
         )
-    print()
-    for row in rows[0], rows[2]:
-        verdict = "meets" if row.real_time >= 1 else "misses"
-        print(f"{row.path}: {row.real_time:.2f} x real time, {verdict} the target (real time)")
-    print(f"load average {os.getloadavg()[0]:.1f} at the end")
     print(
-        "peak memory of this process and all its children (psutil): RSS MiB sums their resident "
-        "sets (counting the pages the forked children share with this process once per "
-        "process; the largest over the timed runs), PSS MiB their proportional set sizes (the "
-        "physical memory, from one more run)"
+        f"{'machine limit':<38} {'':>6} {'':>7} {limit:>8.0f} {limit / real_time:>11.1f} "
+        f"{1.0:>7.3f}"
     )
+    print(
+        f"\nmachine limit: {plain / 1e6:.0f} M accumulates/s of a plain integer kernel / "
+        f"{ops_per_step:.0f} accumulates per network step ({ops.acs_per_step:.0f} ACs + "
+        f"{ops.macs_per_step:.0f} MACs, first {args.steps} bins)"
+    )
+    fused = rates[paths[3].name]
+    compiled = rates["compiled reference, offline"]
+    print(f"fused whole-sequence decode: {fused / real_time:.1f} x real time (target >= 20)")
+    print(
+        f"compiled reference: {compiled / real_time:.1f} x real time (target >= 50), "
+        f"{limit / compiled:.1f} x below the machine limit (target <= 5)"
+    )
+    steps = len(inputs[False])
+    first = [runs[p.name][0].velocity for p in paths if runs[p.name][0].velocity is not None]
+    exact = all(np.array_equal(v[:steps], first[0][:steps]) for v in first)
+    print(
+        f"fixed-point velocities over the first {steps} bins: {'bit-exact' if exact else 'DIFFER'}"
+    )
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+    if not exact:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

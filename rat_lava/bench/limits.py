@@ -1,5 +1,5 @@
-"""The machine's limit for stepping a fixed-point network: accumulates per second of a plain
-compiled integer kernel.
+"""The machine's limit for stepping a fixed-point network (accumulates per second of a plain
+compiled integer kernel), and the float model that runs the same network offline in PyTorch.
 
 ``accumulates_per_s`` times the innermost work of a network step and nothing else: a numba loop
 adding integer weights into an integer drive vector at given targets (``acc[target[e]] +=
@@ -15,12 +15,15 @@ import time
 import numba
 import numpy as np
 
+from rat_lava.deploy.network import FoldedNetwork
+from rat_lava.model import RATSNN, RATConfig
+
 
 @numba.njit(cache=True)
 def _accumulate(targets: np.ndarray, weights: np.ndarray, drive: np.ndarray, rounds: int) -> None:
     for _ in range(rounds):
         for e in range(targets.shape[0]):
-            drive[targets[e]] += weights[e]
+            drive[numba.uint64(targets[e])] += weights[e]
 
 
 def accumulates_per_s(
@@ -41,3 +44,16 @@ def accumulates_per_s(
         _accumulate(targets, weights, drive, rounds)
         elapsed = time.perf_counter() - started
     return edges * rounds / elapsed
+
+
+def float_model_like(network: FoldedNetwork, card: dict | None) -> RATSNN:
+    """The PyTorch float RAT of ``network``'s architecture (the card's ``architecture``, else the
+    ``small`` preset at the network's timing), untrained, in eval mode: its offline speed does
+    not depend on the weights (dense float layers)."""
+    if card and "architecture" in card:
+        config = RATConfig(**{**card["architecture"], "quantize": False})
+    else:
+        config = RATConfig.small(
+            dt=network.dt, substeps=network.substeps, read_delay=network.read_delay
+        )
+    return RATSNN(config, network.n_inputs, [network.condition]).eval()

@@ -1,7 +1,6 @@
 """A fixed-point LavaGraph flattened into the plain integer arrays the compiled kernel steps.
 
-Arrays are int64, except the per-weight slots and weights (int32: the weight tables are the
-kernel's largest working set, and half the bytes keep more of them in cache). Node outputs
+Every array is int64. Node outputs
 (populations, then attention products, in ``LavaGraph.node_sizes`` order) live side by side
 in one vector; ``node_start[i]`` is where node i begins. Neurons are the populations' outputs,
 so neuron j is node-vector entry j. Weights are stored by input, non-zero ones only
@@ -35,12 +34,14 @@ class KernelPlan:
     Neurons (n,): ``du`` (with Lava's +1 offset), ``dv``, ``vth`` (shifted by 6), ``bias``
     (``bias_mant << bias_exp`` with Lava's int16 storage), ``integrator`` (1: sends v, no spike).
     Synapses (S,): ``syn_src`` (node index or INPUT_NODE), ``syn_dst`` (population index),
-    ``syn_exp``, ``syn_graded`` (message bits > 0), ``syn_delayed`` (DelayDense), ``syn_cols``
-    (buffer columns = max delay + 1), ``syn_nin`` / ``syn_nout`` (matrix shape), ``syn_row``
-    (where its n_in + 1 entries of ``row_ptr`` start) and ``syn_buf`` (its state buffer).
-    The non-zero weights of input i of synapse s are ``weights[row_ptr[r + i]:row_ptr[r + i +
-    1]]`` (r = ``syn_row[s]``), with their buffer entries ``slots`` alongside (output o, delay
-    d: ``syn_buf[s] + o * cols + d``). The same weights of the binary synapses (spikes in),
+    ``syn_exp``, ``syn_graded`` (message bits > 0), ``syn_delayed`` (DelayDense), ``syn_nin`` /
+    ``syn_nout`` (matrix shape), ``syn_row`` (where its n_in + 1 entries of ``row_ptr`` start)
+    and ``syn_out`` (where its n_out entries of ``out_ptr`` start). Output o of synapse s owns
+    the buffer entries ``out_ptr[q]:out_ptr[q + 1]`` (q = ``syn_out[s] + o``): one per step of
+    its largest delay + 1 (one for a Dense), entry 0 sent next. The non-zero weights of input i
+    of synapse s are ``weights[row_ptr[r + i]:row_ptr[r + i + 1]]`` (r = ``syn_row[s]``), with
+    their buffer entries ``slots`` alongside (output o, delay d: ``out_ptr[q] + d``). The same
+    weights of the binary synapses (spikes in),
     grouped by the node entry they leave from: ``fan_ptr`` (node_size + 1,) into ``fan_slots``
     and ``fan_weights`` (the fan-out of a neuron to every population it reaches, as Loihi's
     axons route it).
@@ -61,11 +62,11 @@ class KernelPlan:
     syn_exp: np.ndarray
     syn_graded: np.ndarray
     syn_delayed: np.ndarray
-    syn_cols: np.ndarray
     syn_nin: np.ndarray
     syn_nout: np.ndarray
     syn_row: np.ndarray
-    syn_buf: np.ndarray
+    syn_out: np.ndarray
+    out_ptr: np.ndarray
     row_ptr: np.ndarray
     slots: np.ndarray
     weights: np.ndarray
@@ -86,8 +87,8 @@ class KernelPlan:
             getattr(self, name)
             for name in (
                 "node_start", "pop_count", "du", "dv", "vth", "bias", "integrator", "syn_src",
-                "syn_dst", "syn_exp", "syn_graded", "syn_delayed", "syn_cols", "syn_nin",
-                "syn_nout", "syn_row", "syn_buf", "row_ptr", "slots", "weights", "fan_ptr",
+                "syn_dst", "syn_exp", "syn_graded", "syn_delayed", "syn_nin", "syn_nout",
+                "syn_row", "syn_out", "out_ptr", "row_ptr", "slots", "weights", "fan_ptr",
                 "fan_slots", "fan_weights",
                 "prod_qkv", "prod_shape", "prod_delay", "prod_node", "lag",
             )
@@ -131,29 +132,34 @@ def plan_graph(graph: LavaGraph) -> KernelPlan:
         [np.full(p.size, int(p.kind == "integrator"), np.int64) for p in pops]
     )
     pop_index = {p.name: i for i, p in enumerate(pops)}
-    row_ptr, slots, weights, syn_row, syn_buf, cols = [], [], [], [], [], []
+    row_ptr, slots, weights, syn_row, syn_out, out_ptr = [], [], [], [], [], []
     fan_from, fan_slots, fan_weights = [], [], []
-    row_at = edge_at = buf_at = 0
+    row_at = edge_at = out_at = buf_at = 0
     for s in graph.synapses:
         w = effective_weights(s.weights, WEIGHT_BITS).T  # (n_in, n_out)
         d = np.zeros_like(w) if s.delays is None else np.asarray(s.delays, np.int64).T
         rows, outs = np.nonzero(w)  # row-major: the non-zero weights of each input, in order
         row_ptr.append(edge_at + np.searchsorted(rows, np.arange(w.shape[0] + 1)))
-        cols.append(int(d.max(initial=0)) + 1 if s.delays is not None else 1)
-        slots.append((buf_at + outs * cols[-1] + d[rows, outs]).astype(np.int32))
-        weights.append(w[rows, outs].astype(np.int32))
+        depth = np.ones(w.shape[1], np.int64)
+        np.maximum.at(depth, outs, d[rows, outs] + 1)
+        starts = buf_at + np.concatenate([[0], np.cumsum(depth)[:-1]])
+        slots.append(starts[outs] + d[rows, outs])
+        weights.append(w[rows, outs])
         if s.num_message_bits == 0 and s.src != INPUT:
             fan_from.append(node_start[index[s.src]] + rows)
             fan_slots.append(slots[-1])
             fan_weights.append(weights[-1])
         syn_row.append(row_at)
-        syn_buf.append(buf_at)
+        syn_out.append(out_at)
+        out_ptr.append(starts)
         row_at += w.shape[0] + 1
         edge_at += len(rows)
-        buf_at += w.shape[1] * cols[-1]
+        out_at += w.shape[1]
+        buf_at += int(depth.sum())
+    out_ptr.append(np.array([buf_at]))
 
-    def joined(parts: list[np.ndarray], dtype: type = np.int64) -> np.ndarray:
-        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+    def joined(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
     fan_from_all = joined(fan_from)
     order = np.argsort(fan_from_all, kind="stable")
@@ -174,19 +180,19 @@ def plan_graph(graph: LavaGraph) -> KernelPlan:
         syn_exp=np.array([s.weight_exp for s in graph.synapses], np.int64),
         syn_graded=np.array([int(s.num_message_bits > 0) for s in graph.synapses], np.int64),
         syn_delayed=np.array([int(s.delays is not None) for s in graph.synapses], np.int64),
-        syn_cols=np.array(cols, np.int64),
         syn_nin=np.array([np.shape(s.weights)[1] for s in graph.synapses], np.int64),
         syn_nout=np.array([np.shape(s.weights)[0] for s in graph.synapses], np.int64),
         syn_row=np.array(syn_row, np.int64),
-        syn_buf=np.array(syn_buf, np.int64),
+        syn_out=np.array(syn_out, np.int64),
+        out_ptr=joined(out_ptr),
         row_ptr=joined(row_ptr),
-        slots=joined(slots, np.int32),
-        weights=joined(weights, np.int32),
+        slots=joined(slots),
+        weights=joined(weights),
         fan_ptr=np.searchsorted(fan_from_all[order], np.arange(node_start[-1] + 1)).astype(
             np.int64
         ),
-        fan_slots=joined(fan_slots, np.int32)[order],
-        fan_weights=joined(fan_weights, np.int32)[order],
+        fan_slots=joined(fan_slots)[order],
+        fan_weights=joined(fan_weights)[order],
         buffer_size=buf_at,
         prod_qkv=np.array(
             [[index[p.q], index[p.k], index[p.v]] for p in products], np.int64

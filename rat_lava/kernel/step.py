@@ -77,8 +77,8 @@ def product_into(source, q0, k0, v0, out, out0, tokens, heads, hf, shift):  # fm
 @numba.njit(cache=True)
 def run_block(
     counts, record, node_start, pop_count, du, dv, vth, bias, integrator,
-    syn_src, syn_dst, syn_exp, syn_graded, syn_delayed, syn_cols, syn_nin, syn_nout, syn_row,
-    syn_buf, row_ptr, slots, weights, fan_ptr, fan_slots, fan_weights, prod_qkv, prod_shape,
+    syn_src, syn_dst, syn_exp, syn_graded, syn_delayed, syn_nin, syn_nout, syn_row, syn_out,
+    out_ptr, row_ptr, slots, weights, fan_ptr, fan_slots, fan_weights, prod_qkv, prod_shape,
     prod_delay, prod_node, lag,
     u, v, buf, hist, slot, sent, drive, scratch, active, active_at, active_in, rec_first, rec_last,
 ):  # fmt: skip
@@ -95,11 +95,9 @@ def run_block(
         # 1. synapses send
         drive[:] = 0
         for s in range(syn_src.shape[0]):
-            start = node_start[syn_dst[s]]
-            cols = syn_cols[s]
-            base = syn_buf[s]
+            start, q0 = node_start[syn_dst[s]], syn_out[s]
             for o in range(syn_nout[s]):
-                drive[start + o] += buf[base + o * cols]
+                drive[start + o] += buf[out_ptr[q0 + o]]
         # 2. neurons
         for j in range(n_neurons):
             a_in = _wrap32(drive[j])
@@ -140,10 +138,12 @@ def run_block(
                     n_active += 1
         active_at[n_nodes] = n_active
         scratch[:] = 0
-        for a in range(n_active):  # binary synapses: every spike's fan-out, plain accumulates
+        # binary synapses: every spike's fan-out, plain accumulates (unsigned indices: no
+        # negative-index wrap-around check in the innermost loop)
+        for a in range(n_active):
             j = active[a]
             for e in range(fan_ptr[j], fan_ptr[j + 1]):
-                scratch[fan_slots[e]] += fan_weights[e]
+                scratch[numba.uint64(fan_slots[e])] += fan_weights[e]
         for s in range(syn_src.shape[0]):  # graded synapses: value times weight
             src = syn_src[s]
             if not syn_graded[s]:
@@ -155,22 +155,23 @@ def run_block(
                 r = syn_row[s] + i
                 if syn_delayed[s]:
                     for e in range(row_ptr[r], row_ptr[r + 1]):
-                        scratch[slots[e]] += _wrap32(weights[e] * x)
+                        scratch[numba.uint64(slots[e])] += _wrap32(weights[e] * x)
                 else:
                     for e in range(row_ptr[r], row_ptr[r + 1]):
-                        scratch[slots[e]] += weights[e] * x
+                        scratch[numba.uint64(slots[e])] += weights[e] * x
         for s in range(syn_src.shape[0]):  # every buffer: shift, wrap, add
-            exp, base, cols = syn_exp[s], syn_buf[s], syn_cols[s]
+            exp, q0, graded = syn_exp[s], syn_out[s], syn_graded[s]
             if syn_delayed[s]:
-                for o in range(syn_nout[s]):
-                    at = base + o * cols
-                    for c in range(cols - 1):
-                        buf[at + c] = _wrap32(buf[at + c + 1] + _shift(scratch[at + c], exp))
-                    buf[at + cols - 1] = _wrap32(_shift(scratch[at + cols - 1], exp))
+                for q in range(q0, q0 + syn_nout[s]):
+                    last = out_ptr[q + 1] - 1
+                    for c in range(out_ptr[q], last):
+                        buf[c] = _wrap32(buf[c + 1] + _shift(scratch[c], exp))
+                    buf[last] = _wrap32(_shift(scratch[last], exp))
             else:
-                for o in range(syn_nout[s]):
-                    total = _wrap32(scratch[base + o]) if syn_graded[s] else scratch[base + o]
-                    buf[base + o] = _wrap32(_shift(total, exp))
+                for q in range(q0, q0 + syn_nout[s]):
+                    at = out_ptr[q]
+                    total = _wrap32(scratch[at]) if graded else scratch[at]
+                    buf[at] = _wrap32(_shift(total, exp))
         # history of what every node sent, for the products' delays
         if lag > 0:
             hist[slot[0], :] = sent
@@ -188,7 +189,7 @@ class CompiledStream:
         self._state = (
             np.zeros(n, np.int64),
             np.zeros(n, np.int64),
-            np.zeros(plan.buffer_size, np.int64),
+            np.zeros(max(plan.buffer_size, 1), np.int64),
             np.zeros((max(plan.lag, 1), plan.node_size), np.int64),
             np.zeros(1, np.int64),
             np.zeros(plan.node_size, np.int64),

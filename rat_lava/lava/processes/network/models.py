@@ -31,17 +31,17 @@ class PyFusedNetworkModelFixed(PyLoihiProcessModel):
 
     def __init__(self, proc_params: dict) -> None:
         super().__init__(proc_params)
-        self._stream: CompiledStream | None = None
-        self._readout = slice(0, 0)
+        graph = proc_params["graph"]
+        plan = plan_graph(graph)
+        start = int(plan.node_start[plan.node_names.index(graph.readout)])
+        self._readout = slice(start, start + graph.node_sizes[graph.readout])
+        # one step of a throw-away stream loads the compiled kernel now, at the run's start-up,
+        # not during the first time step
+        CompiledStream(plan).run(np.zeros((1, plan.n_inputs), np.int64))
+        self._stream = CompiledStream(plan)
 
     def run_spk(self) -> None:
         """``block`` network steps of every leaf."""
-        if self._stream is None:
-            graph = self.proc_params["graph"]
-            plan = plan_graph(graph)
-            self._stream = CompiledStream(plan)
-            start = int(plan.node_start[plan.node_names.index(graph.readout)])
-            self._readout = slice(start, start + graph.node_sizes[graph.readout])
         counts = self.s_in.recv().astype(np.int64).reshape(self.proc_params["block"], -1)
         if not self.nodes_out.csp_ports:  # the readout alone
             readout = self._stream.run(counts, self._readout)
