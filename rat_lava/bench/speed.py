@@ -6,7 +6,7 @@ Three ways to run T steps of the same network, side by side in one process:
 - ``continuous``: ``StreamingRun`` in lock step, one ``step`` per time step;
 - ``stepwise``: ``StreamingRun`` with one ``RunSteps(1)`` per time step.
 
-``--attention`` instead times the two ChannelAttention models (fused numpy, decomposed into
+``--attention`` instead times the two ChannelAttention models (fused, compiled; decomposed into
 Loihi-native leaves) on the same random q, k, v spike trains and checks that they agree.
 
 Start-up (compile + forking the children) is reported separately from the stepping rate.
