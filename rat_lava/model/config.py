@@ -49,6 +49,8 @@ class RATConfig:
             The default 2 is the Loihi-native decomposition: coincidence neurons one step
             after Q, K, V spike, counting neurons one step later.
         attention: False gives the plain chain embed -> MLP -> readout.
+        attention_residual: a residual connection around the attention block: X -> M
+            (delayed to arrive with U's spikes of the same X step) beside U -> M.
         reparam: False replaces every Rep layer by one plain linear/conv with a bias, no BN.
         multi_timescale: False gives every RLIF neuron the time constant ``tau_single_s``.
         quantize: quantization-aware forward (8-bit weights, 1/64 biases, BN statistics
@@ -76,6 +78,7 @@ class RATConfig:
     recurrent_gain: float = 0.5
     attention_delay: int = 2
     attention: bool = True
+    attention_residual: bool = False
     reparam: bool = True
     multi_timescale: bool = True
     quantize: bool = False

@@ -5,7 +5,8 @@
                -> Rep-FC -> M = RLIF (mlp_width)             spiking MLP
                -> Rep-FC -> readout integrators -> (vx, vy)  see ``readout``
 
-With ``config.attention`` False the chain is X -> M -> readout. Every connection adds Lava's
+With ``config.attention`` False the chain is X -> M -> readout; ``config.attention_residual``
+adds X -> M beside U -> M (delayed to arrive with U). Every connection adds Lava's
 one-step delay, so the velocity at step t depends on the input up to step t - latency_steps.
 The network steps ``config.substeps`` times per data bin (``rat_lava.deploy.timing``): a bin's
 counts are spread over its sub-steps and its velocity is read ``config.read_delay`` steps after
@@ -56,6 +57,13 @@ class RATSNN(nn.Module):
         self.x = layer(tokens, features)
         self.attention = AttentionBlock(config, n_cond) if config.attention else None
         self.to_mlp = Synapse(RepFC(size, config.mlp_width, 1, n_cond, config))
+        self.residual = None
+        if config.attention and config.attention_residual:
+            # X spikes at t reach U at t + 3 + D (see ``attention``); X -> M waits as long
+            self.residual = Synapse(
+                RepFC(size, config.mlp_width, 1, n_cond, config),
+                delay=3 + config.attention_delay,
+            )
         self.mlp = layer(1, config.mlp_width)
         self.readout = Readout(config.mlp_width, config, n_cond)
 
@@ -88,9 +96,13 @@ class RATSNN(nn.Module):
         bins = spikes.shape[1]
         spikes = _to_steps(spikes, timing.substeps, timing.read_delay)
         x = self.x(*self.embed(spikes, index, self.x.weight_quantizer(quantize)), quantize)
-        if self.attention is not None:
-            x = self.attention(x, index, quantize)
-        m = self.mlp(*self.to_mlp(x, index, self.mlp.weight_quantizer(quantize)), quantize)
+        u = self.attention(x, index, quantize) if self.attention is not None else x
+        weights = self.mlp.weight_quantizer(quantize)
+        current, bias = self.to_mlp(u, index, weights)
+        if self.residual is not None:
+            skip_current, skip_bias = self.residual(x, index, weights)
+            current, bias = current + skip_current, bias + skip_bias
+        m = self.mlp(current, bias, quantize)
         return self.readout(m, index, quantize)[:, timing.read_step :: timing.substeps][:, :bins]
 
     @torch.no_grad()
@@ -113,7 +125,12 @@ class RATSNN(nn.Module):
             connections += block_connections
             products.append(product)
             source = "u"
-        to_mlp, bias = self.to_mlp.export(source, "mlp", index, self.mlp.weight_quantizer(quantize))
+        weights = self.mlp.weight_quantizer(quantize)
+        to_mlp, bias = self.to_mlp.export(source, "mlp", index, weights)
+        if self.residual is not None:
+            residual, skip_bias = self.residual.export("x", "mlp", index, weights)
+            connections.append(residual)
+            bias = bias + skip_bias
         layers += self.mlp.fold(["mlp"], bias, quantize)
         readout, to_readout = self.readout.fold("mlp", index, quantize)
         return FoldedNetwork(

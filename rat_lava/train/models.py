@@ -9,7 +9,7 @@ from torch import nn
 
 from rat_lava.baselines.gru import GRUConfig, GRUDecoder
 from rat_lava.deploy.timing import default_substeps
-from rat_lava.train.choices import ABLATIONS
+from rat_lava.train.choices import ABLATIONS, RAT_RECIPE
 from rat_lava.train.loop import TrainConfig
 
 TRAIN_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -40,15 +40,16 @@ def default_config(
 ) -> dict[str, Any]:
     """The JSON-like architecture config of ``kind`` for a named preset and bin width (s).
 
-    The RAT steps ``substeps`` times per bin (default ``default_substeps(dt)``) and reads each
-    bin's velocity one latency after the bin (``rat_lava.deploy.timing``)."""
+    The RAT is the preset with ``RAT_RECIPE`` (then ``ablations``) applied; it steps
+    ``substeps`` times per bin (default ``default_substeps(dt)``) and reads each bin's velocity
+    one latency after the bin (``rat_lava.deploy.timing``)."""
     if kind == "gru":
         return asdict(GRUConfig())
     if kind == "rat":
         from rat_lava.model import RATConfig
 
         steps = default_substeps(dt) if substeps is None else substeps
-        overrides: dict[str, Any] = {"dt": dt, "substeps": steps}
+        overrides: dict[str, Any] = {"dt": dt, "substeps": steps, **RAT_RECIPE}
         for name in ablations:
             overrides.update(ABLATIONS[name])
         config = getattr(RATConfig, preset)(**overrides)

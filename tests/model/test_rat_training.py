@@ -74,13 +74,14 @@ def synthetic_problem(windows: int, steps: int, channels: int) -> tuple[torch.Te
     [
         ({}, 0.5, 25),
         ({"attention": False}, 0.5, 25),
+        ({"attention_residual": True}, 0.5, 25),
         ({"multi_timescale": False}, 0.6, 25),
         # without BatchNorm (plain layers, or BN frozen at its initial statistics when training
         # quantized from scratch) learning starts more slowly
         ({"reparam": False}, 0.95, 25),
         ({"quantize": True}, 0.9, 40),
     ],
-    ids=["full", "no-attention", "single-timescale", "no-reparam", "quantized"],
+    ids=["full", "no-attention", "residual", "single-timescale", "no-reparam", "quantized"],
 )
 def test_a_few_optimizer_steps_reduce_the_loss(overrides: dict, ratio: float, steps: int) -> None:
     spikes, velocity = synthetic_problem(8, 80, 12)

@@ -1,5 +1,6 @@
 """Folding: every Rep layer and BN set equals one weight matrix and bias (float, 1e-5)."""
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -123,3 +124,21 @@ def test_unknown_condition_is_a_clear_error() -> None:
     model = RATSNN(tiny_config(), 10, ["a"])
     with pytest.raises(ValueError, match="unknown condition 'zz'"):
         model(random_counts(1, 5, 10), "zz")
+
+
+def test_attention_residual_folds_with_its_delay() -> None:
+    """X -> M beside U -> M: delayed so that both carry the same X step; the fold computes what
+    the model computes."""
+    model = RATSNN(tiny_config(attention_residual=True), 10, ["a", "b"])
+    settle_batchnorm(model, 10, ["a", "b"])
+    model.eval()
+    folded = model.fold("b")
+    (residual,) = [c for c in folded.connections if (c.src, c.dst) == ("x", "mlp")]
+    assert residual.delay == 3 + model.config.attention_delay
+    assert folded.latency_steps == model.latency_steps  # FoldedNetwork checks the branches meet
+    x = spikes(1, 40, 10)
+    with torch.no_grad():
+        expected = model(x, "b")[0].double().numpy()
+    np.testing.assert_allclose(folded.simulate(x[0].double().numpy()), expected, atol=1e-5)
+    plain = RATSNN(tiny_config(), 10, ["a"]).fold("a")
+    assert not [c for c in plain.connections if (c.src, c.dst) == ("x", "mlp")]
