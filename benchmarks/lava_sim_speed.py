@@ -14,7 +14,8 @@ fast ones run ``--fast-steps`` (rates are per step, so the lengths need not matc
   fused CPU model and by the decomposed one (Loihi-native leaves);
 - ``network_model="fused"``: the whole network as one ``FusedNetwork`` process stepping the
   compiled kernel, with ``block_steps=1`` (one network step per Lava step, as when streaming
-  4 ms bins) and with the default block (``FUSED_BLOCK_STEPS`` network steps per Lava step);
+  4 ms bins) and with the default block (``FUSED_BLOCK_STEPS`` network steps per Lava step),
+  and streaming: ``LavaDecoder.step`` one bin at a time (one bin's sub-steps per Lava step);
 - a stock lava-dl NetX network (``lava.lib.dl.netx.hdf5.Network``) of a plain chain of
   Dense -> CUBA layers with the export's layer sizes (``rat_lava.bench.speed.write_netx_chain``);
 - the compiled fixed-point reference offline (``rat_lava.kernel.offline.decode_compiled``, no
@@ -32,9 +33,10 @@ the forked children share with this process count once per process; largest over
 and, from one more run per path, of their proportional set sizes (PSS, the physical memory;
 ``rat_lava.bench.memory.PeakMemory``). The velocities of every fixed-point path over the first
 ``--steps`` bins are compared: the script exits with 1 unless they agree bit for bit. Targets
-(issue 18): fused whole-sequence >= 20 x real time, compiled reference >= 50 x real time and
-within 5 x of the limit. Run from the repository root (the default ``--net`` is a relative
-path); without the file, the small RAT preset is built in-process and the output says so.
+(issue 18): fused whole-sequence >= 20 x real time, streaming >= 4 x, compiled reference >= 50 x
+real time and within 5 x of the limit. Run from the repository root (the default ``--net`` is a
+relative path); without the file, the small RAT preset is built in-process and the output says
+so.
 """
 
 from __future__ import annotations
@@ -93,6 +95,24 @@ def lava_path(network: str | FoldedNetwork, options: dict) -> Callable:
         with LavaDecoder(network, "sim-fixed", **options) as decoder:
             velocity = decoder.decode(counts)
         return decoder.timing["start_s"], decoder.timing["steps_per_s"], velocity
+
+    return run
+
+
+def streaming_path(network: str | FoldedNetwork) -> Callable:
+    """``LavaDecoder.step`` bin after bin with the fused network; start-up includes the first
+    step (it builds and starts the run)."""
+
+    def run(counts: np.ndarray) -> tuple[float, float, None]:
+        with LavaDecoder(network, "sim-fixed", network_model="fused") as decoder:
+            began = time.perf_counter()
+            decoder.step(counts[0])
+            started = time.perf_counter()
+            for row in counts[1:]:
+                decoder.step(row)
+            elapsed = time.perf_counter() - started
+        steps = (len(counts) - 1) * decoder.network.substeps
+        return started - began, steps / elapsed, None
 
     return run
 
@@ -204,6 +224,7 @@ def main() -> None:
                 True,
                 lava_path(network, {"network_model": "fused"}),
             ),
+            SpeedPath("Lava fused network, streaming step()", False, streaming_path(network)),
             SpeedPath(f"stock NetX chain, {len(widths)} layers", False, netx_path(chain)),
             SpeedPath("compiled reference, offline", True, compiled_path(folded, scale)),
             SpeedPath(
@@ -246,8 +267,10 @@ def main() -> None:
         f"{ops.macs_per_step:.0f} MACs, first {args.steps} bins)"
     )
     fused = rates[paths[3].name]
+    streaming = rates["Lava fused network, streaming step()"]
     compiled = rates["compiled reference, offline"]
     print(f"fused whole-sequence decode: {fused / real_time:.1f} x real time (target >= 20)")
+    print(f"streaming LavaDecoder.step: {streaming / real_time:.1f} x real time (target >= 4)")
     print(
         f"compiled reference: {compiled / real_time:.1f} x real time (target >= 50), "
         f"{limit / compiled:.1f} x below the machine limit (target <= 5)"
