@@ -23,14 +23,15 @@ def compiled_readout(graph: LavaGraph, steps: np.ndarray) -> np.ndarray:
     """What the readout of the fixed-point ``graph`` sends, (T, readout size) int64 in units of
     1/4096, for per-step input counts (T, n_inputs) non-negative integers."""
     plan = plan_graph(graph)
-    start = int(plan.node_start[plan.node_names.index(graph.readout)])
-    readout = slice(start, start + graph.node_sizes[graph.readout])
+    readout = plan.node_slice(graph.readout)
     stream = CompiledStream(plan)
     chunks = [
         stream.run(steps[first : first + CHUNK_STEPS], readout)
         for first in range(0, len(steps), CHUNK_STEPS)
     ]
-    return np.concatenate(chunks) if chunks else np.zeros((0, readout.stop - start), np.int64)
+    if not chunks:
+        return np.zeros((0, readout.stop - readout.start), np.int64)
+    return np.concatenate(chunks)
 
 
 def decode_compiled(network: FoldedNetwork, spikes: np.ndarray) -> np.ndarray:

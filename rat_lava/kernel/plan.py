@@ -34,8 +34,8 @@ class KernelPlan:
     Neurons (n,): ``du`` (with Lava's +1 offset), ``dv``, ``vth`` (shifted by 6), ``bias``
     (``bias_mant << bias_exp`` with Lava's int16 storage), ``integrator`` (1: sends v, no spike).
     Synapses (S,): ``syn_src`` (node index or INPUT_NODE), ``syn_dst`` (population index),
-    ``syn_exp``, ``syn_graded`` (message bits > 0), ``syn_delayed`` (DelayDense), ``syn_nin`` /
-    ``syn_nout`` (matrix shape), ``syn_row`` (where its n_in + 1 entries of ``row_ptr`` start)
+    ``syn_exp``, ``syn_graded`` (message bits > 0), ``syn_delayed`` (DelayDense), ``syn_nout``
+    (outputs), ``syn_row`` (where its n_in + 1 entries of ``row_ptr`` start)
     and ``syn_out`` (where its n_out entries of ``out_ptr`` start). Output o of synapse s owns
     the buffer entries ``out_ptr[q]:out_ptr[q + 1]`` (q = ``syn_out[s] + o``): one per step of
     its largest delay + 1 (one for a Dense), entry 0 sent next. The non-zero weights of input i
@@ -51,7 +51,6 @@ class KernelPlan:
 
     n_inputs: int
     node_start: np.ndarray
-    pop_count: int
     du: np.ndarray
     dv: np.ndarray
     vth: np.ndarray
@@ -62,7 +61,6 @@ class KernelPlan:
     syn_exp: np.ndarray
     syn_graded: np.ndarray
     syn_delayed: np.ndarray
-    syn_nin: np.ndarray
     syn_nout: np.ndarray
     syn_row: np.ndarray
     syn_out: np.ndarray
@@ -86,13 +84,18 @@ class KernelPlan:
         return tuple(
             getattr(self, name)
             for name in (
-                "node_start", "pop_count", "du", "dv", "vth", "bias", "integrator", "syn_src",
-                "syn_dst", "syn_exp", "syn_graded", "syn_delayed", "syn_nin", "syn_nout",
+                "node_start", "du", "dv", "vth", "bias", "integrator", "syn_src",
+                "syn_dst", "syn_exp", "syn_graded", "syn_delayed", "syn_nout",
                 "syn_row", "syn_out", "out_ptr", "row_ptr", "slots", "weights", "fan_ptr",
                 "fan_slots", "fan_weights",
                 "prod_qkv", "prod_shape", "prod_delay", "prod_node", "lag",
             )
         )  # fmt: skip
+
+    def node_slice(self, name: str) -> slice:
+        """Where node ``name`` lies in the node-output vector."""
+        index = self.node_names.index(name)
+        return slice(int(self.node_start[index]), int(self.node_start[index + 1]))
 
     @property
     def node_size(self) -> int:
@@ -167,7 +170,6 @@ def plan_graph(graph: LavaGraph) -> KernelPlan:
     return KernelPlan(
         n_inputs=graph.n_inputs,
         node_start=node_start,
-        pop_count=len(pops),
         du=per_neuron("du") + CURRENT_DECAY_OFFSET,
         dv=per_neuron("dv"),
         vth=per_neuron("vth") << MANTISSA_SHIFT,
@@ -180,7 +182,6 @@ def plan_graph(graph: LavaGraph) -> KernelPlan:
         syn_exp=np.array([s.weight_exp for s in graph.synapses], np.int64),
         syn_graded=np.array([int(s.num_message_bits > 0) for s in graph.synapses], np.int64),
         syn_delayed=np.array([int(s.delays is not None) for s in graph.synapses], np.int64),
-        syn_nin=np.array([np.shape(s.weights)[1] for s in graph.synapses], np.int64),
         syn_nout=np.array([np.shape(s.weights)[0] for s in graph.synapses], np.int64),
         syn_row=np.array(syn_row, np.int64),
         syn_out=np.array(syn_out, np.int64),

@@ -21,10 +21,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from rat_lava.deploy.fixed_point import DECAY_UNITY, STATE_LIMIT
+
 INT32_MASK = (1 << 32) - 1
 INT32_HALF = 1 << 31
-STATE_LIMIT = 1 << 23
-DECAY_UNITY = 1 << 12
 
 
 @numba.njit(cache=True, inline="always")
@@ -76,8 +76,8 @@ def product_into(source, q0, k0, v0, out, out0, tokens, heads, hf, shift):  # fm
 
 @numba.njit(cache=True)
 def run_block(
-    counts, record, node_start, pop_count, du, dv, vth, bias, integrator,
-    syn_src, syn_dst, syn_exp, syn_graded, syn_delayed, syn_nin, syn_nout, syn_row, syn_out,
+    counts, record, node_start, du, dv, vth, bias, integrator,
+    syn_src, syn_dst, syn_exp, syn_graded, syn_delayed, syn_nout, syn_row, syn_out,
     out_ptr, row_ptr, slots, weights, fan_ptr, fan_slots, fan_weights, prod_qkv, prod_shape,
     prod_delay, prod_node, lag,
     u, v, buf, hist, slot, sent, drive, scratch, active, active_at, active_in, rec_first, rec_last,

@@ -33,8 +33,7 @@ class PyFusedNetworkModelFixed(PyLoihiProcessModel):
         super().__init__(proc_params)
         graph = proc_params["graph"]
         plan = plan_graph(graph)
-        start = int(plan.node_start[plan.node_names.index(graph.readout)])
-        self._readout = slice(start, start + graph.node_sizes[graph.readout])
+        self._readout = plan.node_slice(graph.readout)
         # one step of a throw-away stream loads the compiled kernel now, at the run's start-up,
         # not during the first time step
         CompiledStream(plan).run(np.zeros((1, plan.n_inputs), np.int64))
