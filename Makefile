@@ -2,7 +2,7 @@
 # VENV may point at an environment outside the clone (CI keys one by the dependency list).
 VENV ?= .venv
 PY := $(VENV)/bin/python
-DEPS_KEY := $(shell sed -n '/^requires-python/p;/^dependencies/,/^]/p;/^dev = \[/,/^]/p' pyproject.toml | sha256sum | cut -c1-16)
+DEPS_KEY := $(shell sed -n '/^requires-python/p;/^dependencies/,/^]/p;/^\[project.optional-dependencies\]/,/^\[project.scripts\]/p' pyproject.toml | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.rat-lava-deps-$(DEPS_KEY)
 PYTEST_ARGS ?=
 

@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from rat_lava.data.sources import REAL_EXAMPLE
+from rat_lava.data.sources import PROTOCOLS, REAL_EXAMPLE
 from rat_lava.deploy.timing import MAX_STEP_S
 from rat_lava.errors import RatLavaError
 from rat_lava.lava.choices import ATTENTION_MODEL_NAMES, BACKENDS, NETWORK_MODELS
@@ -28,8 +28,14 @@ from rat_lava.train.choices import (
 from rat_lava.version import __version__
 
 DATA_HELP = (
-    "data: synthetic[:SEED], s1 (the embedded real recording, 50 ms bins), a .npz file, or an "
-    "indy_*/loco_* .mat file (default synthetic)"
+    "data: synthetic[:SEED], s1 (the embedded real recording, 50 ms bins), a .npz file, an "
+    "indy_*/loco_* .mat file, or an NWB file (.nwb, DANDI / Neural Latents Benchmark; needs "
+    "rat-lava[nwb]) (default synthetic)"
+)
+PROTOCOL_HELP = (
+    "how the data are read and split: rat-lava (spike counts, chronological 70/10/20 split; "
+    "the default) or neurobench (NeuroBench's primate-reaching protocol on a Zenodo .mat: "
+    "binary 4 ms inputs, cursor-position gradient labels, split by reach 50/25/25)"
 )
 
 
@@ -60,6 +66,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         cfg,
         progress=not args.no_progress,
         options=options,
+        protocol=args.protocol,
+        bin_s=None if args.bin_ms is None else args.bin_ms / 1e3,
     )
     print(f"saved {summary.checkpoint} ({summary.parameters} parameters, {summary.seconds:.1f} s)")
     for key, value in summary.extra.items():
@@ -80,11 +88,26 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         return _evaluate_run_file(args)
     decoder, meta = load_decoder(args.file)
     data = args.data or meta.get("data", "synthetic")
-    test = chronological_split(load_data(data)[0]).test
+    protocol = _protocol_of(args, meta, args.file)
+    test = chronological_split(load_data(data, protocol, meta.get("dt"))[0]).test
     r2 = r2_score(test.velocity, decoder.predict(test))
     dims = ", ".join(f"{v:.4f}" for v in r2.per_dim)
-    print(f"{args.file}: test R2 = {r2.mean:.4f} (vx, vy: {dims}) on {data}")
+    print(f"{args.file}: test R2 = {r2.mean:.4f} (vx, vy: {dims}) on {data}, {protocol} protocol")
     return 0
+
+
+def _protocol_of(args: argparse.Namespace, meta: dict, where: str) -> str:
+    """``--protocol``, else the one ``meta`` records; DataError when the two differ."""
+    from rat_lava.data.sources import DEFAULT_PROTOCOL
+    from rat_lava.errors import DataError
+
+    recorded = meta.get("protocol", DEFAULT_PROTOCOL)
+    if args.protocol is not None and args.protocol != recorded:
+        raise DataError(
+            f"{where}: made under the {recorded!r} protocol; evaluate it with --protocol "
+            f"{recorded} (or without --protocol), not {args.protocol}"
+        )
+    return recorded
 
 
 def _evaluate_run_file(args: argparse.Namespace) -> int:
@@ -95,10 +118,14 @@ def _evaluate_run_file(args: argparse.Namespace) -> int:
     if args.data:
         raise DataError(f"{args.file}: a run file holds its own data; --data is for checkpoints")
     run = read_run(args.file)
+    protocol = _protocol_of(args, run.meta, args.file)
     r2 = r2_score(run.ground_truth, run.velocity)
     dims = ", ".join(f"{v:.4f}" for v in r2.per_dim)
     where = f"{run.meta.get('backend', '?')} run of {run.meta.get('network', '?')}"
-    print(f"{args.file}: R2 = {r2.mean:.4f} (vx, vy: {dims}) over {run.steps} steps, {where}")
+    print(
+        f"{args.file}: R2 = {r2.mean:.4f} (vx, vy: {dims}) over {run.steps} steps, {where}, "
+        f"{protocol} protocol"
+    )
     return 0
 
 
@@ -114,6 +141,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         args.probes,
         args.steps,
         args.network_model,
+        args.protocol,
     )
     print(summary)
     return 0
@@ -150,6 +178,12 @@ def _cmd_info(args: argparse.Namespace) -> int:
     from rat_lava.export.info import describe
     from rat_lava.export.netfile import read_net
 
+    if Path(args.file).suffix.lower() == ".nwb":
+        from rat_lava.constants import DEFAULT_DT
+        from rat_lava.data.nwb import describe_nwb
+
+        print(describe_nwb(args.file, DEFAULT_DT if args.bin_ms is None else args.bin_ms / 1e3))
+        return 0
     netfile = read_net(args.file)
     print(describe(netfile))
     if args.cores:
@@ -288,6 +322,14 @@ def build_parser() -> argparse.ArgumentParser:
         f"largest step of at most {MAX_STEP_S * 1e3:g} ms that divides it, e.g. 5 ms for "
         "50 ms bins, 4 ms for 4 ms bins)",
     )
+    p.add_argument("--protocol", default="rat-lava", choices=PROTOCOLS, help=PROTOCOL_HELP)
+    p.add_argument(
+        "--bin-ms",
+        type=float,
+        metavar="MS",
+        help="bin width in ms for files of spike times (.mat, .nwb; default 4); binned data "
+        "keep their own; later commands bin at the trained one",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.set_defaults(func=_cmd_train)
 
@@ -301,6 +343,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--data", help="checkpoints: data to evaluate on (default: the data it was trained on)"
+    )
+    p.add_argument(
+        "--protocol",
+        choices=PROTOCOLS,
+        help="the protocol of the checkpoint or run (default: the one it records; another "
+        "is refused)",
     )
     p.set_defaults(func=_cmd_evaluate)
 
@@ -327,11 +375,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "info",
-        help="describe a .net file",
+        help="describe a .net file, or what an NWB file holds",
         description="Check a .net file and print its layers, neurons, synapses, graph and "
-        "model card.",
+        "model card; or, for FILE.nwb, print the units, kinematics, trials and bins that "
+        "--data FILE.nwb would use.",
     )
-    p.add_argument("file", help=".net file written by `rat-lava export`")
+    p.add_argument("file", help=".net file written by `rat-lava export`, or an .nwb file")
+    p.add_argument("--bin-ms", type=float, metavar="MS", help=".nwb: bin width in ms (default 4)")
     p.add_argument(
         "--cores",
         action="store_true",
@@ -387,6 +437,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--steps", type=int, metavar="N", help="decode only the first N bins (default: all)"
+    )
+    p.add_argument(
+        "--protocol",
+        choices=PROTOCOLS,
+        help="how --data is read and split (default: the protocol the network was trained "
+        "under; another is refused)",
     )
     p.add_argument("--out", required=True, help="run file to write (.h5)")
     p.set_defaults(func=_cmd_run)

@@ -53,3 +53,28 @@ def test_command_line_quick_start_runs(tmp_path):
     report = (tmp_path / "runs/quick/compare/report.md").read_text(encoding="utf-8")
     assert "max abs difference" in report.lower()
     assert (tmp_path / "runs/quick/compare/velocity.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_nwb_example_runs(tmp_path):
+    """The DANDI example's rat-lava lines on an MC_Maze-layout file written at its path."""
+    from tests.helpers.nwb_layout import write_mc_maze
+
+    (block,) = blocks("shell")
+    lines = [line for line in block.strip().splitlines() if line.startswith("rat-lava ")]
+    assert block.startswith("dandi download") and len(lines) == 6
+    nwb = tmp_path / "sub-Jenkins/sub-Jenkins_ses-full_desc-train_behavior+ecephys.nwb"
+    nwb.parent.mkdir()
+    write_mc_maze(nwb)
+    outputs = []
+    for line in lines:
+        argv = line.split()[1:]
+        if argv[0] == "train":
+            argv += ["--no-progress", *(["--epochs", "1"] if "rat" in argv else [])]
+        done = subprocess.run(
+            [str(RAT_LAVA), *argv], cwd=tmp_path, capture_output=True, text=True, timeout=900
+        )
+        assert done.returncode == 0, f"{line}\n{done.stderr[-3000:]}"
+        outputs.append(done.stdout)
+    assert "kinematics: processing/behavior/hand_vel" in outputs[0]
+    assert "R2 =" in outputs[-1] and "rat-lava protocol" in outputs[-1]

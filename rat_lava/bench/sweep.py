@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 
 from rat_lava.baselines import BASELINES
 from rat_lava.data.npz import save_npz
-from rat_lava.data.sources import load_data, session_of
+from rat_lava.data.sources import DEFAULT_PROTOCOL, NEUROBENCH, PROTOCOLS, load_data, session_of
 from rat_lava.data.splits import chronological_split
 from rat_lava.export.exporter import export_checkpoint
 from rat_lava.export.netfile import read_net
@@ -103,15 +103,20 @@ VARIANTS: dict[str, Variant] = {
 
 @dataclass(frozen=True)
 class Job:
-    """One training and measurement: a variant on one data set with one seed."""
+    """One training and measurement: a variant on one data set (read with a protocol) with one
+    seed."""
 
     data: str
     variant: str
     seed: int
+    protocol: str = DEFAULT_PROTOCOL
 
     def directory(self, out: Path) -> Path:
-        """``out/<data>/<variant>/seed<k>`` (``:`` and path separators in ``data`` -> ``-``)."""
+        """``out/<data>/<variant>/seed<k>`` (``:`` and path separators in ``data`` -> ``-``;
+        ``<data>`` prefixed with ``<protocol>-`` for other protocols than the default)."""
         tag = "".join("-" if c in ":/\\" else c for c in Path(self.data).stem or self.data)
+        if self.protocol != DEFAULT_PROTOCOL:
+            tag = f"{self.protocol}-{tag}"
         return out / tag / self.variant / f"seed{self.seed}"
 
 
@@ -160,7 +165,16 @@ def measure(job: Job, out: Path, epochs: int | None = None) -> Measurement:
     if not checkpoint.exists():
         cap = {} if epochs is None else {"epochs": epochs}
         config = default_train_config(variant.model, seed=job.seed, **cap)
-        train(variant.model, job.data, folder, variant.preset, config, False, variant.options)
+        train(
+            variant.model,
+            job.data,
+            folder,
+            variant.preset,
+            config,
+            False,
+            variant.options,
+            protocol=job.protocol,
+        )
     decoder, meta = load_decoder(checkpoint)
     model = getattr(decoder, "model", None)  # the PyTorch models; the baselines hold arrays
     state = model.state_dict() if model is not None else decoder.state()
@@ -194,7 +208,15 @@ def _measure_lava(job: Job, checkpoint: Path, result: Measurement) -> None:
         session = session_of(load_data(data), read_net(net).network.condition)
         data = str(save_npz(chronological_split(session).test, checkpoint.with_name("test.npz")))
     run_path = checkpoint.with_name("sim_fixed.h5")
-    run_network(net, data, "sim-fixed", run_path, probes=True, network_model="fused")
+    run_network(
+        net,
+        data,
+        "sim-fixed",
+        run_path,
+        probes=True,
+        network_model="fused",
+        protocol=job.protocol,
+    )
     run = read_run(run_path)
     probes = run.probes
     step_s = float(run.meta["step_s"])
@@ -215,10 +237,15 @@ def _one_thread() -> None:
     os.environ["OMP_NUM_THREADS"] = "1"
 
 
-def jobs_of(data: Sequence[str], variants: Sequence[str], seeds: Sequence[int]) -> list[Job]:
+def jobs_of(
+    data: Sequence[str],
+    variants: Sequence[str],
+    seeds: Sequence[int],
+    protocol: str = DEFAULT_PROTOCOL,
+) -> list[Job]:
     """Every (data, variant, seed) job; the seedless baselines once per data set (seed 0)."""
     return [
-        Job(d, v, s)
+        Job(d, v, s, protocol)
         for d in data
         for v in variants
         for s in (seeds if VARIANTS[v].seeded else seeds[:1])
@@ -327,6 +354,40 @@ def table(
     return "\n".join(lines)
 
 
+def neurobench_summary(results: dict[Job, Measurement], variants: Sequence[str]) -> str:
+    """Markdown table in the layout of NeuroBench's leaderboard: per decoder, the test R^2 (the
+    RAT's in Lava sim-fixed; mean over seeds) averaged over the sessions of each monkey (Indy,
+    Loco), and the effective operations per 4 ms sample averaged over every session."""
+    sample_s = 0.004
+    lines = [
+        "| decoder | R² Indy (sessions) | R² Loco (sessions) | R² all | ACs / sample | "
+        "MACs / sample |",
+        "|---|---|---|---|---|---|",
+    ]
+    for variant in variants:
+        rows = [(job, m) for job, m in results.items() if job.variant == variant]
+        if not rows:
+            continue
+        by_session: dict[str, list[float]] = {}
+        for job, m in rows:
+            by_session.setdefault(job.data, []).append(
+                m.test_r2 if math.isnan(m.lava_r2) else m.lava_r2
+            )
+        session_r2 = {data: float(np.mean(v)) for data, v in by_session.items()}
+
+        def monkey(prefix: str, scores: dict[str, float] = session_r2) -> str:
+            values = [v for data, v in scores.items() if Path(data).name.startswith(prefix)]
+            return f"{np.mean(values):.4f} ({len(values)})" if values else "-"
+
+        acs = _mean((m.acs_per_s * sample_s for _, m in rows), ",.0f")
+        macs = _mean((m.macs_per_s * sample_s for _, m in rows), ",.0f")
+        overall = f"{np.mean(list(session_r2.values())):.4f}"
+        lines.append(
+            f"| `{variant}` | {monkey('indy')} | {monkey('loco')} | {overall} | {acs} | {macs} |"
+        )
+    return "\n".join(lines)
+
+
 def tradeoff_figure(results: dict[Job, Measurement], data_sets: Sequence[str]) -> Figure:
     """Test R^2 (mean, error bar = sd over seeds) against operations per second of data, one
     panel per data set: ACs + MACs on a log axis (the RAT's counted on its Lava run, the
@@ -367,6 +428,12 @@ def main(doc: str, variants: Sequence[str], name: str, baseline: str | None = No
     parser.add_argument(
         "--variants", nargs="+", choices=list(VARIANTS), default=list(variants), help="rows"
     )
+    parser.add_argument(
+        "--protocol",
+        default=DEFAULT_PROTOCOL,
+        choices=PROTOCOLS,
+        help="--protocol of rat-lava train (neurobench: --data the Zenodo sessions' .mat files)",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="jobs run at once (one thread each)")
     parser.add_argument("--out", default="runs/bench", help="job folders (reused when rerun)")
     parser.add_argument(
@@ -377,7 +444,7 @@ def main(doc: str, variants: Sequence[str], name: str, baseline: str | None = No
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
     out = Path(args.out)
-    jobs = jobs_of(args.data, args.variants, args.seeds)
+    jobs = jobs_of(args.data, args.variants, args.seeds, args.protocol)
     results = run_jobs(jobs, out, args.jobs, not args.no_progress)
     machine = (
         f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}"
@@ -385,8 +452,14 @@ def main(doc: str, variants: Sequence[str], name: str, baseline: str | None = No
     command = "python " + shlex.join(sys.argv)
     sections = [
         f"Measured {datetime.date.today().isoformat()} on {machine} (`{command}`); each model "
-        "trained with the defaults of `rat-lava train` to its own early stop; mean ± sd over seeds."
+        "trained with the defaults of `rat-lava train` to its own early stop; mean ± sd over "
+        f"seeds; protocol {args.protocol}."
     ]
+    if args.protocol == NEUROBENCH:
+        sections.append(
+            "**NeuroBench primate reaching, per monkey**\n\n"
+            + neurobench_summary(results, args.variants)
+        )
     for data in args.data:
         sections.append(f"**`{data}`**\n\n" + table(results, data, args.variants, baseline))
     text = "\n\n".join(sections)

@@ -45,6 +45,8 @@ class Session:
         dt: bin width in seconds.
         subject, session, task: identifiers of the recording condition.
         source: where the data came from (file path or generator spec), used in error messages.
+        split_at: the (train end, validation end) steps of a split that the data's protocol
+            fixes (NeuroBench's split by reach), or None for the default chronological split.
     """
 
     spikes: np.ndarray
@@ -54,6 +56,7 @@ class Session:
     session: str = "unknown"
     task: str = "unknown"
     source: str = "<memory>"
+    split_at: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         spikes = np.asarray(self.spikes)
@@ -89,6 +92,14 @@ class Session:
             raise DataError(f"{where}: velocity exceeds the float32 range (|v| up to {peak})")
         if not is_bin_width(self.dt):
             raise DataError(f"{where}: dt must be a positive number of seconds, got {self.dt}")
+        if self.split_at is not None:
+            a, b = self.split_at
+            if not 0 < a < b < spikes.shape[0]:
+                raise DataError(
+                    f"{where}: the protocol's split (train to step {a}, validation to {b}) "
+                    f"leaves a part empty in {spikes.shape[0]} steps"
+                )
+            object.__setattr__(self, "split_at", (int(a), int(b)))
         object.__setattr__(self, "spikes", spikes.astype(np.int32, copy=False))
         object.__setattr__(self, "velocity", velocity.astype(np.float32, copy=False))
         object.__setattr__(self, "dt", float(self.dt))

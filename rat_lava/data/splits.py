@@ -28,8 +28,13 @@ def chronological_split(session: Session, fractions: Sequence[float] = DEFAULT_F
     """Cut ``session`` into train, val, test of ``fractions`` of its steps, in this order.
 
     Boundaries are rounded to whole steps: train is steps ``[0, a)``, val ``[a, b)``, test
-    ``[b, T)`` with ``a = round(f_train * T)`` and ``b = round((f_train + f_val) * T)``.
+    ``[b, T)`` with ``a = round(f_train * T)`` and ``b = round((f_train + f_val) * T)``. A
+    session whose protocol fixes its split (``session.split_at = (a, b)``, e.g. NeuroBench's
+    split by reach) is cut there instead.
     """
+    if session.split_at is not None:
+        a, b = session.split_at
+        return Split(session.slice(0, a), session.slice(a, b), session.slice(b, session.n_steps))
     values = tuple(float(f) for f in fractions)
     if len(values) != 3 or not all(np.isfinite(f) and f > 0 for f in values):
         raise DataError(f"split fractions must be three positive numbers, got {fractions}")

@@ -12,8 +12,8 @@ are dropped.
 
 Velocity: cursor position (mm, columns x and y of ``cursor_pos``) is linearly interpolated at
 the bin edges; ``velocity[k] = (pos(edge[k+1]) - pos(edge[k])) / dt`` in mm/s, the mean
-velocity over the same interval as the spike counts of bin k. ``finger_pos`` and
-``target_pos`` are not used.
+velocity over the same interval as the spike counts of bin k. ``finger_pos`` is not used;
+``target_pos`` only by the NeuroBench protocol (``rat_lava.data.neurobench``), to find reaches.
 
 Limits (files may come from anywhere): the ``spikes`` cell array may have at most
 ``MAX_CELLS`` cells; the values read (``t``, ``cursor_pos``, all spike times) and the binned
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
@@ -46,6 +47,47 @@ MAX_CELLS = 2**14
 
 Every cell costs an object dereference (about 0.1 ms), so this bounds the loading time.
 """
+
+
+@dataclass(frozen=True)
+class Recording:
+    """The arrays of one Zenodo 583331 file as read, before binning.
+
+    Attributes:
+        t: (T_k,) sample times in seconds, increasing.
+        cursor: (T_k, 2) cursor position x, y (mm) at ``t``.
+        units: spike times (seconds) per channel, then per unit (None for an empty cell).
+        target: (T_k, 2) target position (mm) at ``t``, or None when the file has none.
+    """
+
+    t: np.ndarray
+    cursor: np.ndarray
+    units: list[list[np.ndarray | None]]
+    target: np.ndarray | None
+
+
+def read_recording(path: str | os.PathLike) -> Recording:
+    """Read and check the arrays of a Zenodo 583331 ``.mat`` file (no binning).
+
+    Raises:
+        DataError: naming the file and the problem, for any missing, unreadable or
+            inconsistent file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    try:
+        if not h5py.is_hdf5(path):
+            raise DataError(
+                f"{path}: not a MATLAB v7.3 (HDF5) file; save it with `save(..., '-v7.3')` "
+                "or use the original Zenodo 583331 file"
+            )
+        # real sessions are hundreds of MB: one more second of limit per MiB
+        limit = io_utils.READ_SECONDS + path.stat().st_size / 2**20
+        return read_untrusted(_read_file, path, what=str(path), error=DataError, timeout_s=limit)
+    except (OSError, KeyError, RuntimeError, TypeError, ValueError) as exc:
+        problem = "file is truncated" if "truncated" in str(exc) else "file is unreadable"
+        raise DataError(f"{path}: {problem} ({exc})") from None
 
 
 def load_zenodo_mat(
@@ -71,24 +113,10 @@ def load_zenodo_mat(
             inconsistent file.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
     if not is_bin_width(dt):
         raise DataError(f"{path}: bin width dt must be a positive number of seconds, got {dt}")
-    try:
-        if not h5py.is_hdf5(path):
-            raise DataError(
-                f"{path}: not a MATLAB v7.3 (HDF5) file; save it with `save(..., '-v7.3')` "
-                "or use the original Zenodo 583331 file"
-            )
-        # real sessions are hundreds of MB: one more second of limit per MiB
-        limit = io_utils.READ_SECONDS + path.stat().st_size / 2**20
-        t, cursor, units = read_untrusted(
-            _read_file, path, what=str(path), error=DataError, timeout_s=limit
-        )
-    except (OSError, KeyError, RuntimeError, TypeError, ValueError) as exc:
-        problem = "file is truncated" if "truncated" in str(exc) else "file is unreadable"
-        raise DataError(f"{path}: {problem} ({exc})") from None
+    recording = read_recording(path)
+    t, cursor, units = recording.t, recording.cursor, recording.units
     if merge_units:
         columns = [
             np.concatenate([np.empty(0), *(x for x in channel if x is not None)])
@@ -111,18 +139,14 @@ def load_zenodo_mat(
     )
 
 
-def _read_file(path: Path) -> tuple[np.ndarray, np.ndarray, list[list[np.ndarray | None]]]:
+def _read_file(path: Path) -> Recording:
     with h5py.File(path, "r") as handle:
         return _read(handle, path)
 
 
-def _read(
-    handle: h5py.File, path: Path
-) -> tuple[np.ndarray, np.ndarray, list[list[np.ndarray | None]]]:
-    """``t`` (T_k,) s, ``cursor_pos`` (T_k, 2) mm, spike times [channel][unit] (None: empty).
-
-    Data are read only after the declared sizes passed MAX_CELLS and MAX_ARRAY_BYTES.
-    """
+def _read(handle: h5py.File, path: Path) -> Recording:
+    """The file's Recording; data are read only after the declared sizes passed MAX_CELLS and
+    MAX_ARRAY_BYTES."""
     for name in _REQUIRED:
         if name not in handle or not isinstance(handle[name], h5py.Dataset):
             raise DataError(f"{path}: dataset '{name}' is missing (not a Zenodo 583331 file?)")
@@ -146,8 +170,12 @@ def _read(
         for channel in range(refs.shape[1])
     ]
     declared = [handle["t"], handle["cursor_pos"], *(x for c in cells for x in c if x is not None)]
+    if isinstance(handle.get("target_pos"), h5py.Dataset):
+        declared.append(handle["target_pos"])
     check_array_size(
-        str(path), "'t', 'cursor_pos' and the spike times", sum(map(_declared_bytes, declared))
+        str(path),
+        "'t', 'cursor_pos', 'target_pos' and the spike times",
+        sum(map(_declared_bytes, declared)),
     )
     t, cursor = _real(handle["t"][()]), _real(handle["cursor_pos"][()])
     if t is None or cursor is None:
@@ -160,6 +188,15 @@ def _read(
             f"{path}: 'cursor_pos' must have shape (2, {t.size}) as stored by MATLAB "
             f"(T x 2 transposed), got {cursor.shape}"
         )
+    target = None
+    if isinstance(handle.get("target_pos"), h5py.Dataset):
+        target = _real(handle["target_pos"][()])
+        if target is None or target.ndim != 2 or target.shape[0] < 2 or target.shape[1] != t.size:
+            raise DataError(
+                f"{path}: 'target_pos' must be real numbers of shape (2, {t.size}) as stored by "
+                f"MATLAB (T x 2 transposed), got {None if target is None else target.shape}"
+            )
+        target = target[:2].T
     names = handle.get("chan_names")
     if isinstance(names, h5py.Dataset):
         n_names = names.size
@@ -171,7 +208,7 @@ def _read(
         [_spike_times(cell, _where(path, channel, unit)) for unit, cell in enumerate(channel_cells)]
         for channel, channel_cells in enumerate(cells)
     ]
-    return t, cursor[:2].T, units
+    return Recording(t, cursor[:2].T, units, target)
 
 
 def _real(data: object) -> np.ndarray | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from rat_lava.data.session import Session, pad_channels
-from rat_lava.data.sources import load_data, session_of
+from rat_lava.data.sources import DEFAULT_PROTOCOL, load_data, session_of
 from rat_lava.data.splits import chronological_split
 from rat_lava.deploy.network import FoldedNetwork
 from rat_lava.errors import ExportError
@@ -121,7 +121,8 @@ def export_checkpoint(
     if evaluate:
         eval_started = time.perf_counter()
         eval_data = data or meta.get("data", "synthetic")
-        test = _test_session(eval_data, condition, model.n_channels)
+        protocol = meta.get("protocol", DEFAULT_PROTOCOL)
+        test = _test_session(eval_data, condition, model.n_channels, protocol, meta.get("dt"))
         scale = np.asarray(meta["velocity_scale"], dtype=np.float64)
         r2 = {name: _r2(net, test, scale) for name, net in stages.items()}
         steps, eval_seconds = test.n_steps, time.perf_counter() - eval_started
@@ -134,6 +135,7 @@ def export_checkpoint(
         "training": {
             "checkpoint": ckpt_path.name,
             "data": meta.get("data"),
+            "protocol": meta.get("protocol", DEFAULT_PROTOCOL),
             "conditions": list(model.conditions),
             "target": meta.get("target"),
             "stage": meta.get("stage"),
@@ -179,10 +181,13 @@ def _float_fold(model: RATSNN, condition: str) -> FoldedNetwork:
         model.config = config
 
 
-def _test_session(spec: str, condition: str, n_channels: int) -> Session:
-    """Test split of the session of ``condition`` in ``spec`` (else of its first session)."""
+def _test_session(
+    spec: str, condition: str, n_channels: int, protocol: str, bin_s: float | None
+) -> Session:
+    """Test split (``protocol``'s) of the session of ``condition`` in ``spec`` (else of its
+    first session); files of spike times binned at ``bin_s`` seconds."""
     return chronological_split(
-        pad_channels(session_of(load_data(spec), condition), n_channels)
+        pad_channels(session_of(load_data(spec, protocol, bin_s), condition), n_channels)
     ).test
 
 

@@ -174,6 +174,8 @@ class LavaDecoder:
 
             net_file = read_net(Path(network))
             network, card = net_file.network, net_file.card
+        self.card = card
+        """The model card of the .net file (empty for a network given in memory)."""
         self.backend = backend
         self.network_model = network_model
         self.block_steps = block_steps

@@ -15,6 +15,8 @@ its last.
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
@@ -104,6 +106,40 @@ class RATSNN(nn.Module):
             current, bias = current + skip_current, bias + skip_bias
         m = self.mlp(current, bias, quantize)
         return self.readout(m, index, quantize)[:, timing.read_step :: timing.substeps][:, :bins]
+
+    @torch.no_grad()
+    def inference_copy(self, condition: str | None = None) -> RATSNN:
+        """A copy for inference on ``condition`` only, each synapse one ``nn.Linear``.
+
+        Every synapse holds its folded weight (8-bit quantized when ``config.quantize``, as
+        the export) and bias, its branches dropped: the copy computes what this model computes
+        in eval mode, with the footprint of the deployed network. Tools that hook
+        ``nn.Linear`` modules (NeuroBench's harness) see every feed-forward connection.
+        """
+        index = self.condition_index(condition)
+        frozen = copy.deepcopy(self).eval()
+        quantize = frozen.config.quantize
+        targets = [
+            (frozen.embed, frozen.x),
+            (frozen.to_mlp, frozen.mlp),
+            (frozen.residual, frozen.mlp),
+            (frozen.readout.synapse, frozen.readout.integrators),
+        ]
+        block = frozen.attention
+        if block is not None:
+            targets += [
+                (block.to_q, block.qkv),
+                (block.to_k, block.qkv),
+                (block.to_v, block.qkv),
+                (block.to_a, block.a),
+                (block.a_to_u, block.u),
+                (block.shortcut, block.u),
+            ]
+        for synapse, layer in targets:
+            if synapse is not None:
+                synapse.freeze(index, layer.weight_quantizer(quantize))
+        frozen.conditions = [self.conditions[index]]
+        return frozen
 
     @torch.no_grad()
     def fold(self, condition: str | None = None) -> FoldedNetwork:

@@ -3,7 +3,8 @@
 A ``Synapse`` sums parallel branches (Rep-Conv, Rep-FC, Rep-identity) that feed one neuron
 layer from one source. In training they run as separate branches with batch
 statistics; quantization-aware forward passes use the folded matrix rounded to 8 bit, exactly
-the weights an export carries.
+the weights an export carries. ``freeze`` turns a synapse into one ``nn.Linear`` for
+inference (``RATSNN.inference_copy``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Synapse(nn.Module):
         self.delay = delay
         self.in_size = branches[0].in_size
         self.out_size = branches[0].out_size
+        self.frozen: nn.Linear | None = None
 
     def forward(
         self,
@@ -45,11 +47,30 @@ class Synapse(nn.Module):
         and applied; otherwise the branches run separately (batch statistics in training).
         """
         x = shift(spikes, SYNAPSE_DELAY + self.delay)
+        if self.frozen is not None:
+            return self.frozen(x), self.frozen_bias
         if quantize_weight is not None:
             weight, bias = self.fold(condition)
             return x @ quantize_weight(weight).T, bias
         outputs = [branch(x, condition) for branch in self.branches]
         return sum(out[0] for out in outputs), sum(out[1] for out in outputs)
+
+    @torch.no_grad()
+    def freeze(
+        self, condition: int, quantize_weight: Callable[[torch.Tensor], torch.Tensor] | None
+    ) -> None:
+        """Replace the branches by one ``nn.Linear`` (no bias) holding the folded weight of
+        ``condition`` (quantized by ``quantize_weight`` when given) and keep the folded bias:
+        the synapse then computes what the export computes, for inference only (it can no
+        longer be trained or folded)."""
+        weight, bias = self.fold(condition)
+        if quantize_weight is not None:
+            weight = quantize_weight(weight)
+        linear = nn.Linear(self.in_size, self.out_size, bias=False)
+        linear.weight = nn.Parameter(weight.detach().clone(), requires_grad=False)
+        self.frozen = linear
+        self.register_buffer("frozen_bias", bias.detach().clone())
+        self.branches = nn.ModuleList()
 
     def fold(self, condition: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Equivalent float (weight (out_size, in_size), bias (out_size,))."""

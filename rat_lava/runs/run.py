@@ -21,7 +21,7 @@ import platform
 from pathlib import Path
 
 from rat_lava.data.session import pad_channels
-from rat_lava.data.sources import select_session
+from rat_lava.data.sources import DEFAULT_PROTOCOL, select_session
 from rat_lava.errors import DataError
 from rat_lava.lava.decoder import LavaDecoder
 from rat_lava.metrics import r2_score
@@ -70,10 +70,13 @@ def run_network(
     probes: bool = False,
     steps: int | None = None,
     network_model: str = "leaves",
+    protocol: str | None = None,
 ) -> str:
     """Decode ``data`` with the ``.net`` file ``network`` on ``backend`` and write ``out``
     (with per-core probes if ``probes``; only the first ``steps`` bins if given; the network
-    as Lava leaves or, ``network_model="fused"``, as one FusedNetwork process).
+    as Lava leaves or, ``network_model="fused"``, as one FusedNetwork process). ``data`` is
+    read with ``protocol`` (default: the one the network was trained with) and, for files of
+    spike times, binned at the network's bin width.
 
     Returns a one-line summary with the R2 of the decoded velocity (and, with probes, the
     energy per decoded step).
@@ -87,7 +90,16 @@ def run_network(
     ) as decoder:
         if steps is not None and steps < 1:
             raise DataError(f"--steps must be at least 1, got {steps}")
-        session = select_session(data, decoder.network.condition)
+        trained = decoder.card.get("training", {}).get("protocol") or DEFAULT_PROTOCOL
+        protocol = protocol or trained
+        if protocol != trained:
+            raise DataError(
+                f"{network}: the network was trained under the {trained!r} protocol; decode "
+                f"with --protocol {trained}, not {protocol}"
+            )
+        session = select_session(
+            data, decoder.network.condition, protocol, bin_s=decoder.network.dt
+        )
         if steps is not None:
             session = session.slice(0, min(steps, session.n_steps))
         if session.condition == decoder.network.condition:  # zero channels, as in training
@@ -109,6 +121,7 @@ def run_network(
         "network_model": decoder.network_model,
         "network": str(network),
         "data": data,
+        "protocol": protocol,
         "source": session.source,
         "condition": session.condition,
         "dt": session.dt,

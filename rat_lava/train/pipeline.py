@@ -14,7 +14,7 @@ from torch import nn
 
 from rat_lava.baselines import BASELINES
 from rat_lava.data.session import Session
-from rat_lava.data.sources import load_data
+from rat_lava.data.sources import DEFAULT_PROTOCOL, load_data
 from rat_lava.deploy.timing import substeps_for
 from rat_lava.errors import CheckpointError, DataError
 from rat_lava.metrics import parameter_count, r2_score
@@ -185,10 +185,13 @@ def train(
     train_config: TrainConfig | None = None,
     progress: bool = True,
     options: StageOptions | None = None,
+    protocol: str = DEFAULT_PROTOCOL,
+    bin_s: float | None = None,
 ) -> TrainSummary:
     """Train ``model`` on ``data`` as ``options`` says and write ``out/<model>.pt``.
 
-    ``data``: a ``--data`` specification (``rat_lava.data.sources.load_data``) or the sessions
+    ``data``: a ``--data`` specification (``rat_lava.data.sources.load_data``, read with
+    ``protocol`` and, for files of spike times, bins of ``bin_s`` seconds) or the sessions
     themselves, the target first.
     """
     opts = options or StageOptions()
@@ -197,7 +200,7 @@ def train(
         opts = replace(opts, qat_epochs=DEFAULT_QAT_EPOCHS if model == "rat" else 0)
     cfg = train_config or default_train_config(model)
     started = time.perf_counter()
-    sessions = load_data(data) if isinstance(data, str) else list(data)
+    sessions = load_data(data, protocol, bin_s) if isinstance(data, str) else list(data)
     if not sessions:
         raise DataError("no sessions to train on")
     target = sessions[0]
@@ -206,6 +209,7 @@ def train(
         "n_channels": plan.n_channels,
         "dt": target.dt,
         "data": data if isinstance(data, str) else target.source,
+        "protocol": protocol,
         "target": plan.test[-1].condition,
         "stage": opts.stage,
         "train_fraction": opts.train_fraction,

@@ -9,6 +9,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rat_lava.bench.sweep import VARIANTS, Job, Measurement, jobs_of, mean_sd, run_jobs, table
@@ -108,3 +109,37 @@ def test_results_script_writes_its_table(tmp_path):
     assert written.strip() in done.stdout
     assert "| `ridge` | 1 |" in written and "| `kalman` | 1 |" in written
     assert "--variants ridge kalman" in written  # the command that made it heads the table
+
+
+def test_results_script_neurobench_protocol_summary(tmp_path):
+    from tests.data.test_neurobench_protocol import reaching_file
+
+    sessions = [
+        reaching_file(tmp_path / f"{name}.mat", seed=k)
+        for k, name in enumerate(["indy_20160622_01", "indy_20170131_02", "loco_20170210_03"])
+    ]
+    out, report = tmp_path / "bench", tmp_path / "nb.md"
+    args = ["--protocol", "neurobench", "--data", *map(str, sessions), "--seeds", "0"]
+    args += ["--variants", "ridge", "--out", str(out), "--report", str(report), "--no-progress"]
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "results.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    text = report.read_text(encoding="utf-8")
+    row = next(
+        line for line in text.splitlines() if line.startswith("| `ridge` |") and "(2)" in line
+    )
+    cells = [c.strip() for c in row.split("|")[1:-1]]
+    assert cells[1].endswith("(2)") and cells[2].endswith("(1)")  # 2 Indy, 1 Loco sessions
+    per_session = [
+        json.loads(
+            (out / f"neurobench-{s.stem}" / "ridge" / "seed0" / "measurement.json").read_text()
+        )["test_r2"]
+        for s in sessions
+    ]
+    assert float(cells[3]) == pytest.approx(np.mean(per_session), abs=1e-4)
+    assert "protocol neurobench" in text

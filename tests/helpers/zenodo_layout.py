@@ -72,6 +72,7 @@ def write_zenodo_mat(
     cursor_pos: np.ndarray,
     spikes: Sequence[Sequence[np.ndarray | None]],
     chan_names: Sequence[str] | None = None,
+    target_pos: np.ndarray | None = None,
 ) -> Path:
     """Write a Zenodo-layout ``.mat``.
 
@@ -80,6 +81,7 @@ def write_zenodo_mat(
         cursor_pos: (T, 2) cursor position in mm (MATLAB orientation).
         spikes: channels x units spike-time vectors (seconds); None writes a MATLAB empty cell.
         chan_names: one name per channel (default "elec1", ...).
+        target_pos: (T, 2) target position in mm (default all zeros: one reach).
     """
     n_channels = len(spikes)
     names = chan_names or [f"elec{c + 1}" for c in range(n_channels)]
@@ -99,7 +101,7 @@ def write_zenodo_mat(
         _matrix(handle, "t", t)
         _matrix(handle, "cursor_pos", cursor_pos)
         _matrix(handle, "finger_pos", np.column_stack([cursor_pos, np.zeros(len(t))]))
-        _matrix(handle, "target_pos", np.zeros((len(t), 2)))
+        _matrix(handle, "target_pos", np.zeros((len(t), 2)) if target_pos is None else target_pos)
     with open(path, "r+b") as raw:
         raw.write(matlab_header())
     return path

@@ -142,3 +142,28 @@ def test_attention_residual_folds_with_its_delay() -> None:
     np.testing.assert_allclose(folded.simulate(x[0].double().numpy()), expected, atol=1e-5)
     plain = RATSNN(tiny_config(), 10, ["a"]).fold("a")
     assert not [c for c in plain.connections if (c.src, c.dst) == ("x", "mlp")]
+
+
+@pytest.mark.parametrize("quantize", [False, True])
+@pytest.mark.parametrize("overrides", [{}, {"attention_residual": True}, {"attention": False}])
+def test_inference_copy_computes_what_the_model_computes(quantize, overrides):
+    import dataclasses
+
+    from tests.helpers.tiny_rat import CONDITION, tiny_model
+
+    model = tiny_model(**overrides)
+    model.config = dataclasses.replace(model.config, quantize=quantize)
+    counts = torch.poisson(torch.full((2, 30, model.n_channels), 0.6)).clamp(max=3)
+    with torch.no_grad():
+        expected = model(counts, CONDITION)
+        frozen = model.inference_copy(CONDITION)
+        torch.testing.assert_close(frozen(counts), expected, rtol=0, atol=1e-5)
+    linears = [m for m in frozen.modules() if isinstance(m, nn.Linear)]
+    # one nn.Linear per connection of the deployed network, holding its weights
+    network = model.fold(CONDITION)
+    assert len(linears) == len(network.connections)
+    assert sorted(int(torch.count_nonzero(m.weight)) for m in linears) == sorted(
+        int(np.count_nonzero(c.weight)) for c in network.connections
+    )
+    assert not any(isinstance(m, (RepConv, RepFC, RepIdentity)) for m in frozen.modules())
+    assert frozen.conditions == [CONDITION] and model.conditions == [CONDITION]
