@@ -39,9 +39,25 @@ PROTOCOL_HELP = (
 )
 
 
+SPIKE_TIME_FILES = (".mat", ".nwb")
+"""Data files of spike times, binned when read (``--bin-ms``)."""
+
+
+def _check_bin_ms(bin_ms: float | None, data: str) -> None:
+    """``--bin-ms`` only for files of spike times; DataError otherwise."""
+    from rat_lava.errors import DataError
+
+    if bin_ms is not None and Path(data).suffix.lower() not in SPIKE_TIME_FILES:
+        raise DataError(
+            f"--bin-ms applies to files of spike times (.mat, .nwb); {data} is binned already"
+        )
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from rat_lava.train.models import default_train_config
     from rat_lava.train.pipeline import StageOptions, train
+
+    _check_bin_ms(args.bin_ms, args.data)
 
     cfg = default_train_config(args.model, seed=args.seed, device=args.device)
     if args.epochs is not None:
@@ -178,6 +194,10 @@ def _cmd_info(args: argparse.Namespace) -> int:
     from rat_lava.export.info import describe
     from rat_lava.export.netfile import read_net
 
+    if args.bin_ms is not None and Path(args.file).suffix.lower() != ".nwb":
+        from rat_lava.errors import DataError
+
+        raise DataError("--bin-ms applies to .nwb files, not to a .net file")
     if Path(args.file).suffix.lower() == ".nwb":
         from rat_lava.constants import DEFAULT_DT
         from rat_lava.data.nwb import describe_nwb

@@ -3,6 +3,8 @@ Zenodo file under ``--protocol neurobench``; train ridge and the RAT, export, de
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -86,3 +88,12 @@ def test_neurobench_protocol_trains_runs_and_evaluates(tmp_path):
         run_cli("train", "--model", "ridge", "--data", "synthetic", *protocol, "--out", tmp_path),
         "Zenodo 583331",
     )
+
+
+def test_bin_width_only_for_files_of_spike_times(tmp_path):
+    result = run_cli(
+        "train", "--model", "ridge", "--data", "s1", "--bin-ms", "10", "--out", tmp_path
+    )
+    assert_user_error(result, "--bin-ms applies to files of spike times")
+    shipped = Path(__file__).resolve().parents[2] / "netx_exports" / "rat_small_s1.net"
+    assert_user_error(run_cli("info", shipped, "--bin-ms", "5"), ".nwb")
