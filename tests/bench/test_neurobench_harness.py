@@ -4,9 +4,6 @@ prints its figures beside rat-lava's."""
 from __future__ import annotations
 
 import dataclasses
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,10 +15,10 @@ from rat_lava.data.session import Session
 from rat_lava.deploy.counters import efficiency
 from rat_lava.metrics import r2_score
 from rat_lava.train.decoders import TorchSequenceDecoder
+from tests.helpers.cli import run_benchmark
 from tests.helpers.export_helpers import tiny_npz
 from tests.helpers.tiny_rat import CHANNELS, CONDITION, random_counts, tiny_model
 
-REPO = Path(__file__).resolve().parents[2]
 SCALE = np.array([2.0, 0.5], dtype=np.float32)
 
 
@@ -78,20 +75,7 @@ def test_script_prints_both_tools_figures(tmp_path):
     data = tiny_npz(tmp_path / "tiny.npz", duration_s=30.0)
     report = tmp_path / "nb.md"
     args = ["--data", str(data), "--out", str(tmp_path / "bench"), "--epochs", "1"]
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "benchmarks" / "neurobench.py"),
-            *args,
-            "--report",
-            str(report),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_benchmark("neurobench.py", *args, "--report", report)
     text = report.read_text(encoding="utf-8")
     assert text.strip() in done.stdout
     rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("|")}

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -14,9 +12,8 @@ import pytest
 
 from rat_lava.bench.sweep import VARIANTS, Job, Measurement, jobs_of, mean_sd, run_jobs, table
 from rat_lava.train.pipeline import _check_options
+from tests.helpers.cli import run_benchmark
 from tests.helpers.export_helpers import tiny_npz
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_every_variant_is_a_valid_train_command():
@@ -95,14 +92,7 @@ def test_results_script_writes_its_table(tmp_path):
     report = tmp_path / "tables" / "baselines.md"
     args = ["--data", data, "--seeds", "0", "--variants", "ridge", "kalman", "--out", str(out)]
     args += ["--report", str(report)]
-    done = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "results.py"), *args, "--no-progress"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_benchmark("results.py", *args, "--no-progress", timeout=300)
     written = report.read_text(encoding="utf-8")
     assert report.with_suffix(".png").stat().st_size > 10_000
     assert not (out / "results.md").exists()
@@ -121,14 +111,7 @@ def test_results_script_neurobench_protocol_summary(tmp_path):
     out, report = tmp_path / "bench", tmp_path / "nb.md"
     args = ["--protocol", "neurobench", "--data", *map(str, sessions), "--seeds", "0"]
     args += ["--variants", "ridge", "--out", str(out), "--report", str(report), "--no-progress"]
-    done = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "results.py"), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    run_benchmark("results.py", *args, timeout=300)
     text = report.read_text(encoding="utf-8")
     row = next(
         line for line in text.splitlines() if line.startswith("| `ridge` |") and "(2)" in line

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 CLI = [sys.executable, "-m", "rat_lava"]
 
@@ -17,3 +18,17 @@ def assert_user_error(result, *fragments):
     assert len(lines) == 1 and lines[0].startswith("rat-lava: error:"), result.stderr
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
+
+
+def run_benchmark(script, *args, timeout=900):
+    """``python benchmarks/SCRIPT ARGS`` from anywhere; asserts exit status 0."""
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / script
+    done = subprocess.run(
+        [sys.executable, str(path), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
