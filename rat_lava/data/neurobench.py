@@ -101,13 +101,12 @@ def load_neurobench_session(path: str | os.PathLike) -> Session:
     is NeuroBench's split (inputs 0/1, velocity = the labels, mm per 4 ms sample)."""
     path = Path(path)
     arrays = primate_reaching_arrays(path)
-    n = arrays.labels.shape[0]
-    split_at = (arrays.val[0] if arrays.val.size else n, arrays.test[0] if arrays.test.size else n)
     if not (arrays.train.size and arrays.val.size and arrays.test.size):
         raise DataError(
             f"{path}: too few reaches for NeuroBench's split (train {arrays.train.size}, "
             f"validation {arrays.val.size}, test {arrays.test.size} samples)"
         )
+    n = arrays.labels.shape[0]
     subject, _, session = path.stem.partition("_")
     return Session(
         arrays.inputs[:n],
@@ -117,7 +116,7 @@ def load_neurobench_session(path: str | os.PathLike) -> Session:
         session or "unknown",
         TASK,
         source=str(path),
-        split_at=(int(split_at[0]), int(split_at[1])),
+        split_at=(int(arrays.val[0]), int(arrays.test[0])),
     )
 
 

@@ -89,8 +89,6 @@ def _neurobench_session(spec: str, bin_s: float | None) -> Session:
         raise DataError(
             f"the NeuroBench protocol bins at {SAMPLE_S * 1e3:g} ms, not {bin_s * 1e3:g} ms"
         )
-    if not Path(spec).is_file():
-        raise DataError(f"{spec}: file not found")
     return load_neurobench_session(spec)
 
 
